@@ -1,0 +1,36 @@
+/* The client engine: connection plan, connect pacing, open-loop request
+ * scheduling and reply matching, one instance per worker thread. */
+#ifndef TCPSWARM_CLIENT_H
+#define TCPSWARM_CLIENT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tcpswarm/config.h"
+#include "tcpswarm/stats.h"
+
+enum run_phase { PHASE_RUN, PHASE_DRAIN, PHASE_STOP };
+
+/* Shared between the main thread and the workers of one run. */
+struct run_ctl {
+	atomic_int phase;
+	uint64_t start_ns;    /* monotonic */
+	uint64_t end_ns;      /* end of the load: no request is intended after it */
+};
+
+struct cworker;
+
+/* Allocates worker `id` of `nworkers` (its share of connections, its source
+ * shard). NULL with an errno-style message in err on failure. */
+struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl, struct wshared *sh,
+			    unsigned id, unsigned nworkers, char *err, size_t errcap);
+/* Thread body: runs the reactor until PHASE_STOP, then publishes totals. */
+void *cworker_main(void *cw);
+/* Wakes the worker so it sees a phase change now. Thread-safe. */
+void cworker_wake(struct cworker *cw);
+void cworker_free(struct cworker *cw);
+
+/* Bytes of user memory each connection slot costs (for the report). */
+size_t client_conn_size(void);
+
+#endif

@@ -1,0 +1,55 @@
+/* Parsed configuration of each subcommand. Filled by cli.c, then passed as
+ * const pointers: there is no global configuration. */
+#ifndef TCPSWARM_CONFIG_H
+#define TCPSWARM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcpswarm/srcaddr.h"
+
+#define MAX_TARGETS 64
+
+enum arrivals { ARRIVALS_UNIFORM, ARRIVALS_POISSON };
+enum server_mode { MODE_ECHO, MODE_SINK };
+
+struct common_config {
+	unsigned workers;       /* 0 = one per allowed CPU */
+	uint64_t duration_us;   /* client: run length; server: 0 = until signal */
+	const char *json_path;
+	const char *csv_path;
+	bool quiet;             /* no live line */
+};
+
+struct client_config {
+	struct common_config com;
+	struct sockaddr_any targets[MAX_TARGETS];
+	unsigned ntargets;
+	uint64_t conns;
+	double connect_rate;    /* per second, 0 = unlimited */
+	uint64_t connect_inflight;
+	uint64_t connect_timeout_us;
+	struct srcset sources;  /* empty: the kernel picks */
+	const char *source_spec;
+	double rate;            /* requests per second, all connections; 0 = none */
+	enum arrivals arrivals;
+	uint64_t payload;       /* bytes per request frame */
+	uint64_t drain_us;      /* after -T: wait this long for replies in flight */
+	uint64_t seed;
+	/* CI gates */
+	bool has_expect_conns, has_max_error_rate, has_max_p99;
+	uint64_t expect_conns;
+	double max_error_rate;  /* fraction 0..1 */
+	uint64_t max_p99_us;
+};
+
+struct server_config {
+	struct common_config com;
+	const char *bind;       /* NULL: "::" dual-stack, else 0.0.0.0 */
+	uint64_t port;
+	uint64_t backlog;
+	enum server_mode mode;
+	uint64_t accept_pause_us; /* test knob: do not accept for this long */
+};
+
+#endif

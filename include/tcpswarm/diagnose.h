@@ -1,0 +1,47 @@
+/* Turns what a run measured (errno counts, kernel counter deltas, limits,
+ * listener queue) into findings: which limit bound, the evidence, and the
+ * knob to change. Pure: no I/O, so every rule is unit-tested. */
+#ifndef TCPSWARM_DIAGNOSE_H
+#define TCPSWARM_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpswarm/kstat.h"
+#include "tcpswarm/stats.h"
+
+#define DIAG_MAX 12
+
+struct finding {
+	const char *limit;   /* stable key: "accept_queue", "ephemeral_ports", ... */
+	int score;           /* for ranking: how much of the failure it explains */
+	char evidence[320];
+	char fix[320];
+};
+
+struct diagnosis {
+	struct finding f[DIAG_MAX];
+	size_t n;
+};
+
+/* Everything the rules look at. */
+struct diag_input {
+	bool is_client;
+	const struct totals *tot;
+	const struct kcounters *kdelta;  /* whole-run kernel counter deltas */
+	const struct klimits *limits;
+	const struct sockstat *sock;     /* at the end of the run */
+	uint64_t target_conns;           /* client: -c */
+	uint64_t peak_open;
+	uint64_t source_ips;             /* client: 0 = kernel's choice (one IP) */
+	uint64_t targets;                /* client: destination tuples */
+	int backlog_effective;           /* server: min(backlog, somaxconn); -1 unknown */
+	uint64_t listen_queue_peak;      /* server */
+	uint64_t sent, answered;
+};
+
+/* Fills d with the findings, ranked (highest score first). */
+void diagnose(const struct diag_input *in, struct diagnosis *d);
+
+#endif

@@ -1,0 +1,58 @@
+/* One edge-triggered epoll loop, owned by one thread.
+ *
+ * Sockets are registered once for IN|OUT|RDHUP|ET and the owner drains them
+ * to EAGAIN; there is no per-request epoll_ctl. The reactor knows nothing of
+ * protocols: it hands (data, events) to on_io, due timers to on_timer, and
+ * calls on_turn once per loop turn. Time is read once per turn and cached in
+ * r->now_ns (CLOCK_MONOTONIC). reactor_stop() is the only call that is safe
+ * from another thread. */
+#ifndef TCPSWARM_REACTOR_H
+#define TCPSWARM_REACTOR_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tcpswarm/twheel.h"
+
+#define REACTOR_TICK_NS 100000ULL   /* timer resolution: 100 us */
+#define REACTOR_DATA_STOP UINT64_MAX /* epoll data of the stop eventfd */
+#define REACTOR_MAX_EVENTS 512
+
+struct reactor_ops {
+	void (*on_io)(void *ctx, uint64_t data, uint32_t events);
+	void (*on_timer)(void *ctx, struct tw_node *n);
+	/* after each turn's events and timers; may lower r->wake_ns */
+	void (*on_turn)(void *ctx);
+};
+
+struct reactor {
+	int epfd;
+	int stopfd;                /* eventfd: written by reactor_stop */
+	atomic_int stopping;
+	uint64_t now_ns;           /* cached monotonic time of this turn */
+	uint64_t wake_ns;          /* on_turn's request: wake no later than this */
+	uint64_t turns;
+	struct twheel wheel;
+	struct reactor_ops ops;
+	void *ctx;
+};
+
+uint64_t mono_ns(void);
+
+/* 0, or -errno with the reactor unusable. */
+int reactor_init(struct reactor *r, const struct reactor_ops *ops, void *ctx);
+void reactor_destroy(struct reactor *r);
+/* Registers fd once, edge-triggered, for IN|OUT|RDHUP. 0 or -errno. */
+int reactor_add(struct reactor *r, int fd, uint64_t data);
+/* Registers a listening socket: EPOLLIN|EPOLLET only. */
+int reactor_add_listener(struct reactor *r, int fd, uint64_t data);
+int reactor_del(struct reactor *r, int fd);
+/* Timers in absolute monotonic nanoseconds (rounded up to the tick). */
+void reactor_timer_at(struct reactor *r, struct tw_node *n, uint64_t at_ns);
+void reactor_timer_cancel(struct reactor *r, struct tw_node *n);
+/* Runs until reactor_stop(). 0, or -errno if epoll itself failed. */
+int reactor_run(struct reactor *r);
+/* Thread-safe, async-signal-safe. */
+void reactor_stop(struct reactor *r);
+
+#endif

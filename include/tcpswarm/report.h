@@ -1,0 +1,72 @@
+/* What the user sees: the live line, the final summary, --json, --csv.
+ * The run code fills a struct run_report; this module only formats it. */
+#ifndef TCPSWARM_REPORT_H
+#define TCPSWARM_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "tcpswarm/config.h"
+#include "tcpswarm/diagnose.h"
+#include "tcpswarm/hist.h"
+#include "tcpswarm/kstat.h"
+#include "tcpswarm/stats.h"
+
+/* One second of a run (client and server fill what applies). */
+struct sample {
+	uint32_t t; /* seconds since start */
+	uint64_t open, new_conns, failed, accepted, closed;
+	uint64_t sent, answered, errors, bytes_in, bytes_out;
+	uint64_t p50_us, p99_us;
+	uint64_t listen_queue;
+	struct kcounters kmoved; /* kernel counters' change over this second */
+};
+
+struct series {
+	struct sample *v;
+	size_t n, cap;
+};
+int series_push(struct series *s, const struct sample *x);
+void series_free(struct series *s);
+
+struct run_report {
+	bool is_client;
+	time_t started_wall;
+	double duration_s;
+	bool interrupted;
+	unsigned workers;
+	struct totals tot;
+	uint64_t peak_open;
+	struct hist *lat;      /* request latency, whole run (client) */
+	struct hist *conn_lat; /* connect latency (client) */
+	struct series series;
+	struct klimits limits;
+	struct kcounters kdelta; /* whole run */
+	struct sockstat sock_end;
+	/* memory: RSS growth over the connections held at the peak */
+	uint64_t rss_base, rss_at_peak;
+	double user_bytes_per_conn;
+	size_t conn_struct_bytes;
+	/* server */
+	int backlog_effective;
+	char listen_addr[96];
+	struct diagnosis diag;
+	/* CI gates that failed, one message each */
+	char gate_fail[4][200];
+	int ngate_fail;
+};
+
+/* Live line for second s: rewritten in place on a tty, plain lines otherwise. */
+void report_live(FILE *out, const struct run_report *r, const struct sample *s, uint64_t target, bool tty);
+void report_summary_client(FILE *out, const struct run_report *r, const struct client_config *cfg);
+void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg);
+/* 0, or -1 with a message on stderr naming the file. */
+int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg);
+int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg);
+int report_csv(const char *path, const struct run_report *r);
+
+/* Resident set size of this process in bytes (from /proc/self/statm). */
+uint64_t rss_bytes(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* The server engine: one SO_REUSEPORT listener and one reactor per worker,
+ * accept until EAGAIN, answer per mode (echo, sink). */
+#ifndef TCPSWARM_SERVER_H
+#define TCPSWARM_SERVER_H
+
+#include <stddef.h>
+
+#include "tcpswarm/client.h" /* struct run_ctl */
+#include "tcpswarm/config.h"
+#include "tcpswarm/stats.h"
+
+struct sworker;
+
+/* Shared by the workers of one server process: the connection table is
+ * indexed by fd (fds are unique in a process), so it needs no free list. */
+struct server_shared {
+	const struct server_config *cfg;
+	struct run_ctl *ctl;
+	struct sockaddr_any bound;  /* the address actually listened on */
+	int backlog_effective;      /* min(--backlog, somaxconn) */
+	void *conns;                /* table of struct sconn, one per possible fd */
+	size_t maxfd;
+};
+
+/* Prepares the shared table; 0 or -1 with a message in err. */
+int server_shared_init(struct server_shared *ss, const struct server_config *cfg, struct run_ctl *ctl,
+		       char *err, size_t errcap);
+void server_shared_destroy(struct server_shared *ss);
+
+/* Creates worker id's listener (bind + listen) and reactor; NULL + err. */
+struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsigned id, char *err, size_t errcap);
+void *sworker_main(void *sw);
+void sworker_wake(struct sworker *sw);
+void sworker_free(struct sworker *sw);
+size_t server_conn_size(void);
+
+#endif

@@ -1,0 +1,521 @@
+#define _GNU_SOURCE
+#include "tcpswarm/client.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tcpswarm/carry.h"
+#include "tcpswarm/proto_echo.h"
+#include "tcpswarm/reactor.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+#define SCRATCH_BYTES (64 * 1024)
+#define SEND_BATCH 64              /* frames per send() when behind schedule */
+#define PUBLISH_EVERY_NS 200000000 /* latency histograms to the reporter */
+
+enum cstate { CS_IDLE, CS_CONNECTING, CS_OPEN, CS_CLOSED };
+enum { CF_WRITABLE = 1 };
+
+/* One connection: 56 bytes, no buffer. While connecting, t_next holds the
+ * connect start time; once open, the intended time of the next request. */
+struct cconn {
+	struct tw_node timer; /* connect timeout, then the send schedule */
+	int32_t fd;
+	uint16_t gen;         /* bumps on close: stale epoll events are dropped */
+	uint8_t state;
+	uint8_t flags;
+	uint64_t t_next;
+	uint32_t seq_tx;      /* next sequence number to send */
+	uint32_t seq_rx;      /* next sequence number expected back */
+	uint32_t carry;       /* carry slot holding a split reply's header, or 0 */
+	uint16_t tx_off;      /* bytes of frame seq_tx already written */
+	uint16_t rx_off;      /* bytes of frame seq_rx already read */
+};
+_Static_assert(sizeof(struct cconn) <= 64, "per-connection budget is 64 bytes");
+
+struct cworker {
+	struct reactor r;
+	const struct client_config *cfg;
+	struct run_ctl *ctl;
+	struct wshared *sh;
+	unsigned id, nworkers;
+	struct cconn *conns;
+	uint32_t nconns;
+	uint32_t next_open;       /* next slot to connect */
+	uint32_t inflight, inflight_max;
+	double connect_gap_ns;    /* 0 = unlimited */
+	double req_gap_ns;        /* mean gap between requests on one connection */
+	size_t *src;              /* this worker's shard: indexes into cfg->sources */
+	size_t nsrc;
+	struct carry_pool carry;
+	uint8_t *scratch;
+	uint64_t rng;
+	uint64_t next_publish_ns;
+	int phase;
+	struct hist lat, conn_lat; /* since the last publish */
+};
+
+size_t client_conn_size(void) { return sizeof(struct cconn); }
+
+/* xorshift64*: per worker, so no shared state on the send path */
+static uint64_t rnd(struct cworker *w)
+{
+	w->rng ^= w->rng >> 12;
+	w->rng ^= w->rng << 25;
+	w->rng ^= w->rng >> 27;
+	return w->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static double rnd_unit(struct cworker *w) { return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0); }
+
+static uint64_t next_gap(struct cworker *w)
+{
+	if (w->cfg->arrivals == ARRIVALS_POISSON)
+		return (uint64_t)(-log(1.0 - rnd_unit(w)) * w->req_gap_ns);
+	return (uint64_t)w->req_gap_ns;
+}
+
+static uint64_t data_of(const struct cworker *w, const struct cconn *c)
+{
+	return (uint64_t)c->gen << 32 | (uint32_t)(c - w->conns);
+}
+
+static void count_err(struct cworker *w, int err) { ctr_add(&w->sh->c.errs[errslot_of(err)], 1); }
+
+static void conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
+{
+	if (c->state == CS_CONNECTING) {
+		w->inflight--;
+		ctr_add(&w->sh->c.conn_failed, 1);
+	} else if (c->state == CS_OPEN) {
+		ctr_sub(&w->sh->c.conn_open, 1);
+		ctr_add(&w->sh->c.closed, 1);
+		if (why != CR_RUN_END)
+			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
+	}
+	if (err)
+		count_err(w, err);
+	ctr_add(&w->sh->c.close[why], 1);
+	reactor_timer_cancel(&w->r, &c->timer);
+	if (c->carry) {
+		carry_put(&w->carry, c->carry);
+		c->carry = 0;
+	}
+	if (c->fd >= 0)
+		close(c->fd); /* also removes it from the epoll set */
+	c->fd = -1;
+	c->gen++;
+	c->state = CS_CLOSED;
+}
+
+static const struct sockaddr_any *target_of(const struct cworker *w, uint32_t slot)
+{
+	/* global connection number, so targets are used round-robin overall */
+	uint64_t k = (uint64_t)slot * w->nworkers + w->id;
+	return &w->cfg->targets[k % w->cfg->ntargets];
+}
+
+static int open_socket(struct cworker *w, uint32_t slot, int *fd_out)
+{
+	const struct sockaddr_any *t = target_of(w, slot);
+	int fd = socket(t->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	*fd_out = fd;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (w->nsrc) {
+		const struct sockaddr_any *s = &w->cfg->sources.addrs[w->src[(slot / w->cfg->ntargets) % w->nsrc]];
+		/* let connect() choose the port with the full 4-tuple known, so one
+		 * source IP serves a port range per target, not in total */
+		if (s->sa.sa_family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(fd, &s->sa, s->len) < 0)
+			return errno;
+	}
+	if (connect(fd, &t->sa, t->len) < 0 && errno != EINPROGRESS)
+		return errno;
+	return 0;
+}
+
+static void start_connect(struct cworker *w, uint32_t slot)
+{
+	struct cconn *c = &w->conns[slot];
+	ctr_add(&w->sh->c.conn_attempts, 1);
+	c->state = CS_CONNECTING;
+	c->t_next = w->r.now_ns;
+	w->inflight++;
+	int fd = -1;
+	int err = open_socket(w, slot, &fd);
+	c->fd = fd;
+	if (!err) {
+		int rc = reactor_add(&w->r, fd, data_of(w, c));
+		err = rc < 0 ? -rc : 0;
+	}
+	if (err) {
+		conn_close(w, c, CR_CONNECT_FAILED, err);
+		return;
+	}
+	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + w->cfg->connect_timeout_us * 1000);
+}
+
+/* Sends every request whose intended time has come, in batches; stops at
+ * EAGAIN (EPOLLOUT resumes) and otherwise re-arms the timer for the next. */
+static void send_due(struct cworker *w, struct cconn *c)
+{
+	const size_t fsz = w->cfg->payload;
+	const uint64_t now = w->r.now_ns;
+	uint32_t idx = (uint32_t)(c - w->conns);
+	while (w->phase == PHASE_RUN && c->t_next <= now && c->t_next < w->ctl->end_ns) {
+		if (!(c->flags & CF_WRITABLE))
+			return;
+		uint64_t times[SEND_BATCH + 1];
+		size_t nf = 0, len = 0, max = SCRATCH_BYTES / fsz;
+		uint64_t t = c->t_next;
+		if (max > SEND_BATCH)
+			max = SEND_BATCH;
+		while (nf < max && t <= now && t < w->ctl->end_ns) {
+			struct echo_hdr h = {.conn = idx, .seq = c->seq_tx + (uint32_t)nf, .intended_ns = t};
+			if (nf == 0 && c->tx_off) {
+				proto_echo_build_part(w->scratch, fsz, &h, c->tx_off, fsz - c->tx_off);
+				len = fsz - c->tx_off;
+			} else {
+				proto_echo_build(w->scratch + len, fsz, &h);
+				len += fsz;
+			}
+			times[nf++] = t;
+			t += next_gap(w);
+		}
+		times[nf] = t;
+		ssize_t n = send(c->fd, w->scratch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				c->flags &= ~CF_WRITABLE;
+				return;
+			}
+			conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+			return;
+		}
+		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
+		size_t done_bytes = (size_t)n + c->tx_off; /* counted from frame start */
+		size_t done = done_bytes / fsz;
+		c->tx_off = (uint16_t)(done_bytes % fsz);
+		c->seq_tx += (uint32_t)done;
+		c->t_next = times[done];
+		ctr_add(&w->sh->c.req_sent, done);
+		if ((size_t)n < len) {
+			c->flags &= ~CF_WRITABLE; /* socket buffer full: EPOLLOUT resumes */
+			return;
+		}
+	}
+	if (w->phase == PHASE_RUN && c->t_next < w->ctl->end_ns)
+		reactor_timer_at(&w->r, &c->timer, c->t_next);
+}
+
+static int reply_done(struct cworker *w, struct cconn *c, const uint8_t *hdr)
+{
+	struct echo_hdr h;
+	if (proto_echo_parse(hdr, &h) < 0 || h.conn != (uint32_t)(c - w->conns) || h.seq != c->seq_rx ||
+	    c->seq_rx == c->seq_tx)
+		return -1;
+	uint64_t lat = w->r.now_ns > h.intended_ns ? w->r.now_ns - h.intended_ns : 0;
+	hist_record(&w->lat, (lat + 500) / 1000);
+	c->seq_rx++;
+	ctr_add(&w->sh->c.req_answered, 1);
+	return 0;
+}
+
+/* Consumes echoed bytes; a frame split across reads keeps its header in a
+ * carry slot until its last byte arrives. -1 on a mismatch. */
+static int parse_replies(struct cworker *w, struct cconn *c, const uint8_t *p, size_t len)
+{
+	const size_t fsz = w->cfg->payload;
+	while (len) {
+		if (c->rx_off == 0 && len >= fsz) {
+			if (reply_done(w, c, p) < 0)
+				return -1;
+			p += fsz;
+			len -= fsz;
+			continue;
+		}
+		if (!c->carry && !(c->carry = carry_get(&w->carry)))
+			return -2;
+		uint8_t *hdr = carry_ptr(&w->carry, c->carry);
+		size_t take = fsz - c->rx_off < len ? fsz - c->rx_off : len;
+		if (c->rx_off < ECHO_HDR) {
+			size_t h = ECHO_HDR - c->rx_off < take ? ECHO_HDR - c->rx_off : take;
+			memcpy(hdr + c->rx_off, p, h);
+		}
+		c->rx_off = (uint16_t)(c->rx_off + take);
+		p += take;
+		len -= take;
+		if (c->rx_off == fsz) {
+			int rc = reply_done(w, c, hdr);
+			carry_put(&w->carry, c->carry);
+			c->carry = 0;
+			c->rx_off = 0;
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void on_readable(struct cworker *w, struct cconn *c)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, w->scratch, SCRATCH_BYTES, MSG_DONTWAIT);
+		if (n > 0) {
+			ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
+			int rc = parse_replies(w, c, w->scratch, (size_t)n);
+			if (rc < 0) {
+				if (rc == -1)
+					ctr_add(&w->sh->c.req_errors, 1);
+				conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
+				return;
+			}
+			if ((size_t)n < SCRATCH_BYTES)
+				return; /* short read: the socket is drained */
+			continue;
+		}
+		if (n == 0) {
+			conn_close(w, c, CR_PEER_CLOSED, 0);
+			return;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (errno == EINTR)
+			continue;
+		conn_close(w, c, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+		return;
+	}
+}
+
+static void on_connected(struct cworker *w, struct cconn *c)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		err = errno;
+	if (err) {
+		conn_close(w, c, CR_CONNECT_FAILED, err);
+		return;
+	}
+	uint64_t us = (w->r.now_ns - c->t_next + 500) / 1000;
+	hist_record(&w->conn_lat, us);
+	w->inflight--;
+	c->state = CS_OPEN;
+	c->flags |= CF_WRITABLE;
+	ctr_add(&w->sh->c.conn_established, 1);
+	ctr_add(&w->sh->c.conn_open, 1);
+	reactor_timer_cancel(&w->r, &c->timer);
+	if (w->req_gap_ns > 0) {
+		/* a random phase spreads connections over the interval instead of
+		 * firing every connection that opened in one turn together */
+		double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)next_gap(w) : rnd_unit(w) * w->req_gap_ns;
+		c->t_next = w->r.now_ns + (uint64_t)first;
+		if (c->t_next < w->ctl->end_ns)
+			reactor_timer_at(&w->r, &c->timer, c->t_next);
+	}
+}
+
+static void on_io(void *ctx, uint64_t data, uint32_t events)
+{
+	struct cworker *w = ctx;
+	uint32_t slot = (uint32_t)data;
+	if (slot >= w->nconns)
+		return;
+	struct cconn *c = &w->conns[slot];
+	if (c->gen != (uint16_t)(data >> 32) || c->state == CS_CLOSED || c->state == CS_IDLE)
+		return; /* event for a connection closed earlier in this batch */
+	if (c->state == CS_CONNECTING) {
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		on_connected(w, c);
+		if (c->state != CS_OPEN)
+			return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+		on_readable(w, c);
+		if (c->state != CS_OPEN)
+			return;
+	}
+	if (events & (EPOLLOUT | EPOLLERR)) {
+		c->flags |= CF_WRITABLE;
+		send_due(w, c);
+	}
+}
+
+static void on_timer(void *ctx, struct tw_node *n)
+{
+	struct cworker *w = ctx;
+	struct cconn *c = (struct cconn *)n; /* timer is the first member */
+	if (c->state == CS_CONNECTING)
+		conn_close(w, c, CR_CONNECT_TIMEOUT, ETIMEDOUT);
+	else if (c->state == CS_OPEN)
+		send_due(w, c);
+}
+
+static void publish(struct cworker *w)
+{
+	pthread_mutex_lock(&w->sh->lock);
+	hist_merge(&w->sh->lat_pending, &w->lat);
+	hist_merge(&w->sh->lat_total, &w->lat);
+	hist_merge(&w->sh->conn_lat_total, &w->conn_lat);
+	pthread_mutex_unlock(&w->sh->lock);
+	hist_reset(&w->lat);
+	hist_reset(&w->conn_lat);
+}
+
+static void open_due(struct cworker *w)
+{
+	uint64_t now = w->r.now_ns;
+	while (w->next_open < w->nconns && w->inflight < w->inflight_max && now < w->ctl->end_ns) {
+		uint64_t due = w->ctl->start_ns + (uint64_t)(w->next_open * w->connect_gap_ns);
+		if (due > now) {
+			if (due < w->r.wake_ns)
+				w->r.wake_ns = due;
+			return;
+		}
+		start_connect(w, w->next_open++);
+	}
+}
+
+static void on_turn(void *ctx)
+{
+	struct cworker *w = ctx;
+	int phase = atomic_load_explicit(&w->ctl->phase, memory_order_acquire);
+	if (phase == PHASE_STOP) {
+		reactor_stop(&w->r);
+		return;
+	}
+	w->phase = phase;
+	if (phase == PHASE_RUN)
+		open_due(w);
+	if (w->r.now_ns >= w->next_publish_ns) {
+		publish(w);
+		w->next_publish_ns = w->r.now_ns + PUBLISH_EVERY_NS;
+	}
+	if (w->next_publish_ns < w->r.wake_ns)
+		w->r.wake_ns = w->next_publish_ns;
+}
+
+/* Requests whose intended time fell before the end but were never sent
+ * (the socket was not writable): they count as intended, not as sent. */
+static uint64_t unsent_due(struct cworker *w, struct cconn *c)
+{
+	uint64_t n = 0;
+	if (w->req_gap_ns <= 0)
+		return 0;
+	for (uint64_t t = c->t_next; t < w->ctl->end_ns && n < 10000000; t += next_gap(w))
+		n++;
+	return n;
+}
+
+void *cworker_main(void *arg)
+{
+	struct cworker *w = arg;
+	w->r.now_ns = mono_ns();
+	int rc = reactor_run(&w->r);
+	if (rc < 0)
+		w->sh->exit_error = -rc;
+	uint64_t unsent = 0;
+	for (uint32_t i = 0; i < w->nconns; i++) {
+		struct cconn *c = &w->conns[i];
+		if (c->state == CS_OPEN) {
+			unsent += unsent_due(w, c);
+			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
+		}
+		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
+			conn_close(w, c, CR_RUN_END, 0);
+	}
+	uint64_t sent = ctr_get(&w->sh->c.req_sent);
+	ctr_set(&w->sh->c.req_intended, sent + unsent);
+	publish(w);
+	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
+	return NULL;
+}
+
+void cworker_wake(struct cworker *w)
+{
+	uint64_t one = 1;
+	ssize_t n = write(w->r.stopfd, &one, sizeof(one));
+	(void)n;
+}
+
+static void *zalloc_lazy(size_t bytes)
+{
+	/* untouched pages cost nothing: RSS grows with connections opened */
+	void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl, struct wshared *sh, unsigned id,
+			    unsigned nworkers, char *err, size_t errcap)
+{
+	struct cworker *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errcap, "out of memory");
+		return NULL;
+	}
+	w->cfg = cfg;
+	w->ctl = ctl;
+	w->sh = sh;
+	w->id = id;
+	w->nworkers = nworkers;
+	w->nconns = (uint32_t)(cfg->conns / nworkers + (id < cfg->conns % nworkers));
+	w->inflight_max = (uint32_t)((cfg->connect_inflight + nworkers - 1) / nworkers);
+	w->connect_gap_ns = cfg->connect_rate > 0 ? 1e9 * nworkers / cfg->connect_rate : 0;
+	w->req_gap_ns = cfg->rate > 0 ? 1e9 * (double)cfg->conns / cfg->rate : 0;
+	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
+	hist_reset(&w->lat);
+	hist_reset(&w->conn_lat);
+	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
+	w->scratch = malloc(SCRATCH_BYTES);
+	if (cfg->sources.n) {
+		w->src = calloc(cfg->sources.n, sizeof(size_t));
+		int shared = 0;
+		if (w->src)
+			w->nsrc = srcset_shard(&cfg->sources, id, nworkers, w->src, cfg->sources.n, &shared);
+	}
+	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
+	if (!w->conns || !w->scratch || (cfg->sources.n && !w->src) || rc < 0 ||
+	    carry_init(&w->carry, w->nconns, ECHO_HDR) < 0) {
+		snprintf(err, errcap, "worker %u: cannot allocate its reactor or %u connection slots: %s", id, w->nconns,
+			 strerror(rc < 0 ? -rc : ENOMEM));
+		if (rc == 0)
+			reactor_destroy(&w->r);
+		w->r.epfd = w->r.stopfd = -1;
+		cworker_free(w);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < w->nconns; i++)
+		w->conns[i].fd = -1; /* touches the slots: done once, before RSS baseline */
+	return w;
+}
+
+void cworker_free(struct cworker *w)
+{
+	if (!w)
+		return;
+	if (w->r.epfd >= 0)
+		reactor_destroy(&w->r);
+	if (w->conns)
+		munmap(w->conns, (size_t)w->nconns * sizeof(struct cconn));
+	carry_destroy(&w->carry);
+	free(w->scratch);
+	free(w->src);
+	free(w);
+}

@@ -1,0 +1,279 @@
+#include "tcpswarm/diagnose.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct finding *add(struct diagnosis *d, const char *limit, uint64_t weight)
+{
+	if (d->n == DIAG_MAX)
+		return NULL;
+	struct finding *f = &d->f[d->n++];
+	memset(f, 0, sizeof(*f));
+	f->limit = limit;
+	f->score = weight > 1000000000 ? 1000000000 : (int)weight;
+	return f;
+}
+
+static void say(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t kd(const struct diag_input *in, enum kc c)
+{
+	return in->kdelta && in->kdelta->present[c] ? in->kdelta->v[c] : 0;
+}
+
+static int64_t lim(const struct diag_input *in, enum kl l, int i)
+{
+	return in->limits && in->limits->n[l] > i ? in->limits->v[l][i] : -1;
+}
+
+static void accept_queue(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t ovf = kd(in, KC_LISTEN_OVERFLOWS), drops = kd(in, KC_LISTEN_DROPS);
+	bool full = in->backlog_effective > 0 && in->listen_queue_peak >= (uint64_t)in->backlog_effective;
+	if (!ovf && !full)
+		return;
+	struct finding *f = add(d, "accept_queue", ovf ? ovf : 1);
+	if (!f)
+		return;
+	int64_t somax = lim(in, KL_SOMAXCONN, 0);
+	char queue[120] = "";
+	if (in->backlog_effective > 0)
+		say(queue, sizeof(queue), "; accept queue peaked at %" PRIu64 " of %d", in->listen_queue_peak,
+		    in->backlog_effective);
+	say(f->evidence, sizeof(f->evidence),
+	    "ListenOverflows +%" PRIu64 ", ListenDrops +%" PRIu64 ": completed handshakes were dropped because the "
+	    "accept queue was full%s (queue = min(listen backlog, net.core.somaxconn = %" PRId64 "))",
+	    ovf, drops, queue, somax);
+	say(f->fix, sizeof(f->fix),
+	    "raise net.core.somaxconn (now %" PRId64 ") and the server's listen backlog, and make the server accept "
+	    "faster (more accept threads); net.ipv4.tcp_abort_on_overflow=1 turns the silent drops into resets",
+	    somax);
+}
+
+static void syn_queue(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t drop = kd(in, KC_TCP_REQQ_FULL_DROP), cookies = kd(in, KC_TCP_REQQ_FULL_DO_COOKIES);
+	uint64_t sent = kd(in, KC_SYNCOOKIES_SENT);
+	if (!drop && !cookies && !sent)
+		return;
+	struct finding *f = add(d, "syn_queue", drop + cookies + sent);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "TCPReqQFullDrop +%" PRIu64 ", TCPReqQFullDoCookies +%" PRIu64 ", SyncookiesSent +%" PRIu64
+	    ": the SYN queue filled (limit from net.ipv4.tcp_max_syn_backlog = %" PRId64
+	    ", somaxconn and the backlog); syncookies = %" PRId64,
+	    drop, cookies, sent, lim(in, KL_TCP_MAX_SYN_BACKLOG, 0), lim(in, KL_TCP_SYNCOOKIES, 0));
+	say(f->fix, sizeof(f->fix),
+	    "raise net.ipv4.tcp_max_syn_backlog and net.core.somaxconn; keep net.ipv4.tcp_syncookies=1 so a full "
+	    "queue answers with cookies instead of dropping");
+}
+
+static void ports(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t n = in->tot->errs[ES_EADDRNOTAVAIL];
+	if (!n)
+		return;
+	struct finding *f = add(d, "ephemeral_ports", n);
+	if (!f)
+		return;
+	int64_t lo = lim(in, KL_IP_LOCAL_PORT_RANGE, 0), hi = lim(in, KL_IP_LOCAL_PORT_RANGE, 1);
+	uint64_t per = lo > 0 && hi >= lo ? (uint64_t)(hi - lo + 1) : 0;
+	uint64_t ips = in->source_ips ? in->source_ips : 1, tg = in->targets ? in->targets : 1;
+	uint64_t need = per ? (in->target_conns + per * tg - 1) / (per * tg) : 0;
+	say(f->evidence, sizeof(f->evidence),
+	    "%" PRIu64 " connects failed with EADDRNOTAVAIL: net.ipv4.ip_local_port_range %" PRId64 "-%" PRId64
+	    " gives %" PRIu64 " ports per (source IP, target); %" PRIu64 " connections over %" PRIu64
+	    " target(s) need %" PRIu64 " source IP(s), the run had %" PRIu64,
+	    n, lo, hi, per, in->target_conns, tg, need, ips);
+	say(f->fix, sizeof(f->fix),
+	    "add source IPs (--source 127.0.0.2-127.0.0.%" PRIu64 " on loopback, or aliases on the interface), "
+	    "add target ports, or widen net.ipv4.ip_local_port_range (e.g. 1024 65535)",
+	    need + 1 > 255 ? 255 : need + 1);
+}
+
+static void descriptors(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t m = in->tot->errs[ES_EMFILE], nf = in->tot->errs[ES_ENFILE];
+	if (m) {
+		struct finding *f = add(d, "descriptors", m);
+		if (f) {
+			say(f->evidence, sizeof(f->evidence),
+			    "%" PRIu64 " sockets failed with EMFILE: this process reached RLIMIT_NOFILE (soft %" PRId64
+			    ", hard %" PRId64 "); open connections peaked at %" PRIu64,
+			    m, lim(in, KL_NOFILE_SOFT, 0), lim(in, KL_NOFILE_HARD, 0), in->peak_open);
+			say(f->fix, sizeof(f->fix),
+			    "raise the limit: ulimit -n (up to the hard limit; the hard limit needs root or "
+			    "limits.conf/systemd LimitNOFILE, capped by fs.nr_open = %" PRId64 ")",
+			    lim(in, KL_NR_OPEN, 0));
+		}
+	}
+	if (nf) {
+		struct finding *f = add(d, "file_max", nf);
+		if (f) {
+			say(f->evidence, sizeof(f->evidence),
+			    "%" PRIu64 " sockets failed with ENFILE: the system-wide file table is full (fs.file-max = %" PRId64
+			    ", allocated %" PRId64 ")",
+			    nf, lim(in, KL_FILE_MAX, 0), lim(in, KL_FILE_NR, 0));
+			say(f->fix, sizeof(f->fix), "raise fs.file-max");
+		}
+	}
+}
+
+static void memory(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t abort_mem = kd(in, KC_TCP_ABORT_ON_MEMORY), press = kd(in, KC_TCP_MEMORY_PRESSURES);
+	uint64_t nobufs = in->tot->errs[ES_ENOBUFS] + in->tot->errs[ES_ENOMEM];
+	if (!abort_mem && !press && !nobufs)
+		return;
+	struct finding *f = add(d, "socket_memory", abort_mem + press + nobufs);
+	if (!f)
+		return;
+	int64_t pages = in->sock && in->sock->present[SS_TCP_MEM_PAGES] ? (int64_t)in->sock->v[SS_TCP_MEM_PAGES] : -1;
+	say(f->evidence, sizeof(f->evidence),
+	    "TCPAbortOnMemory +%" PRIu64 ", TCPMemoryPressures +%" PRIu64 ", ENOBUFS/ENOMEM %" PRIu64
+	    "; TCP memory %" PRId64 " pages against net.ipv4.tcp_mem %" PRId64 " %" PRId64 " %" PRId64
+	    " (pressure at the second, limit at the third)",
+	    abort_mem, press, nobufs, pages, lim(in, KL_TCP_MEM, 0), lim(in, KL_TCP_MEM, 1), lim(in, KL_TCP_MEM, 2));
+	say(f->fix, sizeof(f->fix),
+	    "raise net.ipv4.tcp_mem, or shrink per-socket buffers (net.ipv4.tcp_rmem / tcp_wmem); orphans count "
+	    "against net.ipv4.tcp_max_orphans");
+}
+
+static void conntrack(const struct diag_input *in, struct diagnosis *d)
+{
+	int64_t cnt = lim(in, KL_NF_CONNTRACK_COUNT, 0), max = lim(in, KL_NF_CONNTRACK_MAX, 0);
+	if (cnt < 0 || max <= 0 || cnt * 10 < max * 9)
+		return;
+	struct finding *f = add(d, "conntrack", (uint64_t)cnt);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "nf_conntrack_count %" PRId64 " of nf_conntrack_max %" PRId64 ": new connections are dropped when full", cnt,
+	    max);
+	say(f->fix, sizeof(f->fix), "raise net.netfilter.nf_conntrack_max, or exempt the test traffic (iptables -t raw ... -j NOTRACK)");
+}
+
+static void time_wait(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t ovf = kd(in, KC_TCP_TIME_WAIT_OVERFLOW), inuse = in->tot->errs[ES_EADDRINUSE];
+	if (!ovf && !inuse)
+		return;
+	struct finding *f = add(d, "time_wait", ovf + inuse);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "TCPTimeWaitOverflow +%" PRIu64 ", EADDRINUSE %" PRIu64 "; sockets in TIME-WAIT %" PRId64
+	    " (net.ipv4.tcp_max_tw_buckets = %" PRId64 ")",
+	    ovf, inuse, in->sock && in->sock->present[SS_TCP_TW] ? (int64_t)in->sock->v[SS_TCP_TW] : -1,
+	    lim(in, KL_TCP_MAX_TW_BUCKETS, 0));
+	say(f->fix, sizeof(f->fix),
+	    "reuse connections (keep-alive), set net.ipv4.tcp_tw_reuse=1 on the client, or add source IPs");
+}
+
+static void refused(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t n = in->tot->errs[ES_ECONNREFUSED];
+	if (!n)
+		return;
+	struct finding *f = add(d, "refused", n);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "%" PRIu64 " connects were refused (ECONNREFUSED, a RST to the SYN)%s", n,
+	    lim(in, KL_TCP_ABORT_ON_OVERFLOW, 0) == 1 ? "; net.ipv4.tcp_abort_on_overflow=1 also answers a full accept queue with RST"
+						   : "");
+	say(f->fix, sizeof(f->fix), "check that the server listens on the target address and port");
+}
+
+static void timeouts(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t n = in->tot->close[CR_CONNECT_TIMEOUT];
+	if (!n)
+		return;
+	struct finding *f = add(d, "connect_timeout", n / 2 + 1);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "%" PRIu64 " connects got no answer within --connect-timeout (SYN or SYN-ACK lost, or the handshake "
+	    "completed into a full accept queue); SYN retransmits +%" PRIu64,
+	    n, kd(in, KC_TCP_SYN_RETRANS));
+	say(f->fix, sizeof(f->fix),
+	    "look at the server's accept queue and SYN queue findings; lower --connect-rate or raise --connect-timeout");
+}
+
+static void resets(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t n = in->tot->close[CR_RESET];
+	if (!n)
+		return;
+	struct finding *f = add(d, "resets", n);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "%" PRIu64 " established connections were reset by the peer; EstabResets +%" PRIu64 ", OutRsts +%" PRIu64, n,
+	    kd(in, KC_ESTAB_RESETS), kd(in, KC_OUT_RSTS));
+	say(f->fix, sizeof(f->fix), "see the peer's own diagnosis: resets come from its limits (memory, descriptors, idle timeouts)");
+}
+
+static void lost(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t lost = in->tot->req_lost, err = in->tot->req_errors;
+	if (!in->is_client || (!lost && !err))
+		return;
+	struct finding *f = add(d, "server_throughput", lost + err);
+	if (!f)
+		return;
+	say(f->evidence, sizeof(f->evidence),
+	    "%" PRIu64 " requests got no answer before the end of --drain and %" PRIu64
+	    " answers did not match (of %" PRIu64 " sent)",
+	    lost, err, in->sent);
+	say(f->fix, sizeof(f->fix),
+	    "the server did not keep up with this rate: lower -r, or find its bottleneck (CPU, queues) with its own report");
+}
+
+static void server_accept(const struct diag_input *in, struct diagnosis *d)
+{
+	if (in->is_client || !in->tot->accept_errors || in->tot->errs[ES_EMFILE] || in->tot->errs[ES_ENFILE])
+		return;
+	struct finding *f = add(d, "accept_errors", in->tot->accept_errors);
+	if (f) {
+		say(f->evidence, sizeof(f->evidence), "%" PRIu64 " accept() calls failed", in->tot->accept_errors);
+		say(f->fix, sizeof(f->fix), "see the errors by errno above");
+	}
+}
+
+void diagnose(const struct diag_input *in, struct diagnosis *d)
+{
+	d->n = 0;
+	accept_queue(in, d);
+	syn_queue(in, d);
+	ports(in, d);
+	descriptors(in, d);
+	memory(in, d);
+	conntrack(in, d);
+	time_wait(in, d);
+	refused(in, d);
+	timeouts(in, d);
+	resets(in, d);
+	lost(in, d);
+	server_accept(in, d);
+	/* rank: insertion sort, stable, few entries */
+	for (size_t i = 1; i < d->n; i++) {
+		struct finding x = d->f[i];
+		size_t j = i;
+		while (j > 0 && d->f[j - 1].score < x.score) {
+			d->f[j] = d->f[j - 1];
+			j--;
+		}
+		d->f[j] = x;
+	}
+}

@@ -1,0 +1,119 @@
+#include "tcpswarm/monitor.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcpswarm/reactor.h"
+
+int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)
+{
+	memset(m, 0, sizeof(*m));
+	m->sh = sh;
+	m->nworkers = n;
+	m->rep = rep;
+	m->target = target;
+	m->live = !quiet;
+	m->tty = isatty(STDERR_FILENO);
+	m->interval = malloc(sizeof(*m->interval));
+	if (!m->interval)
+		return -1;
+	hist_reset(m->interval);
+	/* a shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal is discarded even while blocked: restore the default so
+	 * `kill -INT` still ends the run with a summary */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&m->sigs);
+	sigaddset(&m->sigs, SIGINT);
+	sigaddset(&m->sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &m->sigs, NULL);
+	m->have_k = kstat_read_counters(&m->kstart) >= 0;
+	m->kprev = m->kstart;
+	kstat_read_limits(&rep->limits);
+	rep->rss_base = rss_bytes();
+	rep->started_wall = time(NULL);
+	return 0;
+}
+
+bool monitor_wait(struct monitor *m, uint64_t until_ns)
+{
+	for (;;) {
+		uint64_t now = mono_ns();
+		if (now >= until_ns)
+			return false;
+		uint64_t d = until_ns - now;
+		struct timespec ts = {.tv_sec = (time_t)(d / 1000000000ULL), .tv_nsec = (long)(d % 1000000000ULL)};
+		int s = sigtimedwait(&m->sigs, NULL, &ts);
+		if (s == SIGINT || s == SIGTERM)
+			return true;
+		if (s < 0 && errno != EAGAIN && errno != EINTR)
+			return false;
+	}
+}
+
+void monitor_tick(struct monitor *m, uint32_t t)
+{
+	struct run_report *r = m->rep;
+	struct totals now;
+	struct sample s;
+	memset(&s, 0, sizeof(s));
+	totals_collect(m->sh, m->nworkers, &now);
+	wshared_take_latency(m->sh, m->nworkers, m->interval);
+	s.t = t;
+	s.open = now.conn_open;
+	s.new_conns = now.conn_established - m->prev.conn_established;
+	s.failed = now.conn_failed - m->prev.conn_failed;
+	s.accepted = now.accepted - m->prev.accepted;
+	s.closed = now.closed - m->prev.closed;
+	s.sent = now.req_sent - m->prev.req_sent;
+	s.answered = now.req_answered - m->prev.req_answered;
+	s.errors = now.req_errors - m->prev.req_errors;
+	s.bytes_in = now.bytes_in - m->prev.bytes_in;
+	s.bytes_out = now.bytes_out - m->prev.bytes_out;
+	s.p50_us = hist_percentile(m->interval, 50);
+	s.p99_us = hist_percentile(m->interval, 99);
+	s.listen_queue = now.listen_queue;
+	hist_reset(m->interval);
+	if (m->have_k) {
+		struct kcounters k;
+		if (kstat_read_counters(&k) >= 0) {
+			kcounters_delta(&m->kprev, &k, &s.kmoved);
+			m->kprev = k;
+		}
+	}
+	if (s.open > r->peak_open) {
+		r->peak_open = s.open;
+		r->rss_at_peak = rss_bytes();
+	}
+	m->prev = now;
+	series_push(&r->series, &s);
+	if (m->live)
+		report_live(stderr, r, &s, m->target, m->tty);
+}
+
+void monitor_finish(struct monitor *m)
+{
+	struct run_report *r = m->rep;
+	if (m->live && m->tty)
+		fputc('\n', stderr);
+	struct kcounters k;
+	if (m->have_k && kstat_read_counters(&k) >= 0)
+		kcounters_delta(&m->kstart, &k, &r->kdelta);
+	kstat_read_sockstat(&r->sock_end);
+	/* conntrack count and file-nr are gauges: read them again at the end */
+	struct klimits end;
+	kstat_read_limits(&end);
+	r->limits = end;
+	if (r->peak_open)
+		r->user_bytes_per_conn =
+			(double)(r->rss_at_peak > r->rss_base ? r->rss_at_peak - r->rss_base : 0) / (double)r->peak_open;
+}
+
+void monitor_destroy(struct monitor *m)
+{
+	free(m->interval);
+	m->interval = NULL;
+}

@@ -1,0 +1,55 @@
+#include "tcpswarm/proto_echo.h"
+
+#include <string.h>
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void header(uint8_t hdr[ECHO_HDR], const struct echo_hdr *h)
+{
+	put32(hdr, ECHO_MAGIC);
+	put32(hdr + 4, h->conn);
+	put32(hdr + 8, h->seq);
+	put32(hdr + 12, (uint32_t)h->intended_ns);
+	put32(hdr + 16, (uint32_t)(h->intended_ns >> 32));
+	/* a check word catches a frame stitched from two others */
+	put32(hdr + 20, ECHO_MAGIC ^ h->conn ^ h->seq ^ (uint32_t)h->intended_ns);
+}
+
+void proto_echo_build(uint8_t *out, size_t size, const struct echo_hdr *h)
+{
+	header(out, h);
+	if (size > ECHO_HDR)
+		memset(out + ECHO_HDR, 'e', size - ECHO_HDR);
+}
+
+void proto_echo_build_part(uint8_t *out, size_t size, const struct echo_hdr *h, size_t from, size_t len)
+{
+	uint8_t hdr[ECHO_HDR];
+	(void)size;
+	header(hdr, h);
+	for (size_t i = 0; i < len; i++) {
+		size_t at = from + i;
+		out[i] = at < ECHO_HDR ? hdr[at] : 'e';
+	}
+}
+
+int proto_echo_parse(const uint8_t *p, struct echo_hdr *h)
+{
+	if (get32(p) != ECHO_MAGIC)
+		return -1;
+	h->conn = get32(p + 4);
+	h->seq = get32(p + 8);
+	h->intended_ns = (uint64_t)get32(p + 12) | (uint64_t)get32(p + 16) << 32;
+	if (get32(p + 20) != (ECHO_MAGIC ^ h->conn ^ h->seq ^ (uint32_t)h->intended_ns))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,226 @@
+/* Live line and final summary, as text for a person. */
+#include "tcpswarm/report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcpswarm/units.h"
+
+int series_push(struct series *s, const struct sample *x)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct sample *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *x;
+	return 0;
+}
+
+void series_free(struct series *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+uint64_t rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size = 0, res = 0;
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Kernel counters worth a place in the live line when they move. */
+static const enum kc live_counters[] = {
+	KC_LISTEN_OVERFLOWS, KC_LISTEN_DROPS, KC_TCP_REQQ_FULL_DROP, KC_SYNCOOKIES_SENT,
+	KC_TCP_ABORT_ON_MEMORY, KC_ESTAB_RESETS, KC_TCP_TIME_WAIT_OVERFLOW,
+};
+
+static size_t kmoved_text(char *out, size_t cap, const struct kcounters *k)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof(live_counters) / sizeof(live_counters[0]); i++) {
+		enum kc c = live_counters[i];
+		if (k->present[c] && k->v[c] && n < cap) {
+			int w = snprintf(out + n, cap - n, "  %s +%" PRIu64, kc_name(c), k->v[c]);
+			if (w > 0)
+				n += (size_t)w;
+		}
+	}
+	return n;
+}
+
+void report_live(FILE *out, const struct run_report *r, const struct sample *s, uint64_t target, bool tty)
+{
+	char line[1024], a[32], b[32], c[32], d[32], e[32], f[32], k[256];
+	units_fmt_count(a, sizeof(a), (double)s->open);
+	units_fmt_bytes(c, sizeof(c), (double)s->bytes_in);
+	units_fmt_bytes(d, sizeof(d), (double)s->bytes_out);
+	kmoved_text(k, sizeof(k), &s->kmoved);
+	if (r->is_client) {
+		char t[32];
+		units_fmt_count(t, sizeof(t), (double)target);
+		units_fmt_count(b, sizeof(b), (double)s->answered);
+		units_fmt_duration(e, sizeof(e), s->p50_us);
+		units_fmt_duration(f, sizeof(f), s->p99_us);
+		snprintf(line, sizeof(line),
+			 "%4us  conn %s/%s +%" PRIu64 "/s  req %" PRIu64 "/s ans %s/s  in %s/s out %s/s  p50 %s p99 %s  "
+			 "err %" PRIu64 "%s",
+			 s->t, a, t, s->new_conns, s->sent, b, c, d, s->answered ? e : "-", s->answered ? f : "-",
+			 s->failed + s->errors, k);
+	} else {
+		snprintf(line, sizeof(line),
+			 "%4us  open %s  accepted %" PRIu64 "/s closed %" PRIu64 "/s  in %s/s out %s/s  accept queue %" PRIu64
+			 "%s",
+			 s->t, a, s->accepted, s->closed, c, d, s->listen_queue, k);
+	}
+	if (tty)
+		fprintf(out, "\r\033[K%s", line);
+	else
+		fprintf(out, "%s\n", line);
+	fflush(out);
+}
+
+static void errors_line(FILE *out, const struct totals *t)
+{
+	bool any = false;
+	for (int e = 0; e < ES__COUNT; e++)
+		if (t->errs[e]) {
+			fprintf(out, "%s%s %" PRIu64, any ? ", " : "  errors       ", errslot_name((enum errslot)e), t->errs[e]);
+			any = true;
+		}
+	if (any)
+		fputc('\n', out);
+	any = false;
+	for (int c = 0; c < CR__COUNT; c++)
+		if (t->close[c] && c != CR_RUN_END) {
+			fprintf(out, "%s%s %" PRIu64, any ? ", " : "  ended by     ", close_reason_name((enum close_reason)c),
+				t->close[c]);
+			any = true;
+		}
+	if (any)
+		fputc('\n', out);
+}
+
+static void pct_line(FILE *out, const char *label, const struct hist *h, bool full)
+{
+	char p50[24], p90[24], p99[24], p999[24], mx[24];
+	if (!h || !h->count) {
+		fprintf(out, "  %-12s none recorded\n", label);
+		return;
+	}
+	units_fmt_duration(p50, sizeof(p50), hist_percentile(h, 50));
+	units_fmt_duration(p90, sizeof(p90), hist_percentile(h, 90));
+	units_fmt_duration(p99, sizeof(p99), hist_percentile(h, 99));
+	units_fmt_duration(p999, sizeof(p999), hist_percentile(h, 99.9));
+	units_fmt_duration(mx, sizeof(mx), h->max);
+	if (full)
+		fprintf(out, "  %-12s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", label, p50, p90, p99, p999, mx);
+	else
+		fprintf(out, "  %-12s p50 %s  p99 %s  max %s\n", label, p50, p99, mx);
+}
+
+static void kernel_lines(FILE *out, const struct run_report *r)
+{
+	bool any = false;
+	for (int c = 0; c < KC__COUNT; c++) {
+		if (!r->kdelta.present[c] || !r->kdelta.v[c] || c == KC_CURR_ESTAB || c == KC_ACTIVE_OPENS ||
+		    c == KC_PASSIVE_OPENS)
+			continue;
+		fprintf(out, "%s%s +%" PRIu64, any ? ", " : "kernel         ", kc_name((enum kc)c), r->kdelta.v[c]);
+		any = true;
+	}
+	if (!any)
+		fprintf(out, "kernel         no drop, overflow, abort or reset counter moved");
+	fputc('\n', out);
+}
+
+static void memory_line(FILE *out, const struct run_report *r)
+{
+	if (r->peak_open == 0)
+		return;
+	char grow[32];
+	units_fmt_bytes(grow, sizeof(grow), (double)(r->rss_at_peak > r->rss_base ? r->rss_at_peak - r->rss_base : 0));
+	fprintf(out, "memory         %.0f B user memory per connection (RSS +%s over %" PRIu64
+		" open connections; connection slot %zu B)\n",
+		r->user_bytes_per_conn, grow, r->peak_open, r->conn_struct_bytes);
+}
+
+static void diagnosis_lines(FILE *out, const struct run_report *r)
+{
+	if (r->diag.n == 0) {
+		fprintf(out, "diagnosis      no limit hit\n");
+		return;
+	}
+	for (size_t i = 0; i < r->diag.n; i++) {
+		const struct finding *f = &r->diag.f[i];
+		fprintf(out, "%s%zu. %s\n", i ? "               " : "diagnosis      ", i + 1, f->limit);
+		fprintf(out, "                  evidence: %s\n", f->evidence);
+		fprintf(out, "                  fix:      %s\n", f->fix);
+	}
+}
+
+void report_summary_client(FILE *out, const struct run_report *r, const struct client_config *cfg)
+{
+	const struct totals *t = &r->tot;
+	char tg[96];
+	addr_format(&cfg->targets[0], tg, sizeof(tg));
+	fprintf(out, "\ntcpswarm client: %s%s, %u workers, %.1fs%s\n", tg, cfg->ntargets > 1 ? " (+more)" : "",
+		r->workers, r->duration_s, r->interrupted ? " (interrupted)" : "");
+	fprintf(out, "connections    target %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64 "  peak open %" PRIu64
+		"\n",
+		cfg->conns, t->conn_established, t->conn_failed, r->peak_open);
+	errors_line(out, t);
+	pct_line(out, "connect", r->conn_lat, false);
+	if (cfg->rate > 0) {
+		fprintf(out, "requests       intended %" PRIu64 "  sent %" PRIu64 "  answered %" PRIu64 "  lost %" PRIu64
+			"  errors %" PRIu64 "  (%.0f/s answered)\n",
+			t->req_intended, t->req_sent, t->req_answered, t->req_lost, t->req_errors,
+			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0);
+		pct_line(out, "latency", r->lat, true);
+		char bi[32], bo[32];
+		units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
+		units_fmt_bytes(bo, sizeof(bo), (double)t->bytes_out);
+		fprintf(out, "bytes          in %s  out %s\n", bi, bo);
+	}
+	memory_line(out, r);
+	kernel_lines(out, r);
+	diagnosis_lines(out, r);
+	for (int i = 0; i < r->ngate_fail; i++)
+		fprintf(out, "gate failed    %s\n", r->gate_fail[i]);
+	fflush(out);
+}
+
+void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg)
+{
+	static const char *const modes[] = {"echo", "sink"};
+	const struct totals *t = &r->tot;
+	char bi[32], bo[32];
+	units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
+	units_fmt_bytes(bo, sizeof(bo), (double)t->bytes_out);
+	fprintf(out, "\ntcpswarm server: %s, mode %s, %u workers, %.1fs%s\n", r->listen_addr, modes[cfg->mode],
+		r->workers, r->duration_s, r->interrupted ? " (stopped by signal)" : "");
+	fprintf(out, "connections    accepted %" PRIu64 "  closed %" PRIu64 "  peak open %" PRIu64 "  accept errors %" PRIu64
+		"\n",
+		t->accepted, t->closed, r->peak_open, t->accept_errors);
+	errors_line(out, t);
+	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64
+		"\n",
+		r->backlog_effective, cfg->backlog, t->listen_queue_peak);
+	fprintf(out, "bytes          in %s  out %s\n", bi, bo);
+	memory_line(out, r);
+	kernel_lines(out, r);
+	diagnosis_lines(out, r);
+	fflush(out);
+}

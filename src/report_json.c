@@ -1,0 +1,295 @@
+/* --json (the outline in DESIGN.md: a public interface, keys never renamed)
+ * and --csv (the per-second series). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpswarm/json.h"
+#include "tcpswarm/report.h"
+
+#ifndef TCPSWARM_VERSION
+#define TCPSWARM_VERSION "0.0.0-dev"
+#endif
+
+static FILE *open_out(const char *path, const char *what)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "tcpswarm: cannot write the %s report to '%s': %s\n", what, path, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *path, int err)
+{
+	if (fclose(f) != 0 && !err)
+		err = errno;
+	if (err) {
+		fprintf(stderr, "tcpswarm: writing '%s' failed: %s\n", path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static void head(struct jw *w, const struct run_report *r)
+{
+	char when[40];
+	struct tm tm;
+	gmtime_r(&r->started_wall, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	jw_str(w, "tool", "tcpswarm");
+	jw_str(w, "version", TCPSWARM_VERSION);
+	jw_str(w, "role", r->is_client ? "client" : "server");
+	jw_str(w, "started_at", when);
+	jw_double(w, "duration_s", r->duration_s);
+	jw_bool(w, "interrupted", r->interrupted);
+}
+
+static void limits(struct jw *w, const struct run_report *r)
+{
+	jw_obj_begin(w, "limits");
+	for (int l = 0; l < KL__COUNT; l++) {
+		const struct klimits *k = &r->limits;
+		if (!k->n[l])
+			continue;
+		if (k->n[l] == 1) {
+			jw_i64(w, kl_name((enum kl)l), k->v[l][0]);
+		} else {
+			jw_arr_begin(w, kl_name((enum kl)l));
+			for (int i = 0; i < k->n[l]; i++)
+				jw_i64(w, NULL, k->v[l][i]);
+			jw_arr_end(w);
+		}
+	}
+	jw_obj_end(w);
+}
+
+static void errors(struct jw *w, const struct totals *t)
+{
+	jw_obj_begin(w, "errors");
+	for (int e = 0; e < ES__COUNT; e++)
+		if (t->errs[e])
+			jw_u64(w, errslot_name((enum errslot)e), t->errs[e]);
+	jw_obj_end(w);
+	jw_obj_begin(w, "closed_by");
+	for (int c = 0; c < CR__COUNT; c++)
+		if (t->close[c])
+			jw_u64(w, close_reason_name((enum close_reason)c), t->close[c]);
+	jw_obj_end(w);
+}
+
+static void histogram(struct jw *w, const char *key, const struct hist *h)
+{
+	size_t need = hist_format_sparse(h, NULL, 0) + 1;
+	char *buf = malloc(need);
+	if (!buf) {
+		jw_null(w, key);
+		return;
+	}
+	hist_format_sparse(h, buf, need);
+	jw_raw(w, key, buf);
+	free(buf);
+}
+
+static void percentiles(struct jw *w, const char *key, const struct hist *h, bool with_hist)
+{
+	jw_obj_begin(w, key);
+	jw_u64(w, "count", h->count);
+	jw_u64(w, "p50", hist_percentile(h, 50));
+	jw_u64(w, "p90", hist_percentile(h, 90));
+	jw_u64(w, "p99", hist_percentile(h, 99));
+	jw_u64(w, "p999", hist_percentile(h, 99.9));
+	jw_u64(w, "max", h->count ? h->max : 0);
+	jw_double(w, "mean", hist_mean(h));
+	if (with_hist)
+		histogram(w, "histogram", h);
+	jw_obj_end(w);
+}
+
+static void kernel(struct jw *w, const struct run_report *r)
+{
+	jw_obj_begin(w, "kernel");
+	jw_obj_begin(w, "deltas");
+	for (int c = 0; c < KC__COUNT; c++)
+		if (r->kdelta.present[c])
+			jw_u64(w, kc_name((enum kc)c), r->kdelta.v[c]);
+	jw_obj_end(w);
+	jw_obj_begin(w, "sockstat_end");
+	for (int s = 0; s < SS__COUNT; s++)
+		if (r->sock_end.present[s])
+			jw_u64(w, ss_name((enum ss)s), r->sock_end.v[s]);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static void tail(struct jw *w, const struct run_report *r)
+{
+	jw_obj_begin(w, "memory");
+	jw_double(w, "user_bytes_per_conn", r->user_bytes_per_conn);
+	jw_u64(w, "rss_base_bytes", r->rss_base);
+	jw_u64(w, "rss_at_peak_bytes", r->rss_at_peak);
+	jw_u64(w, "conn_struct_bytes", r->conn_struct_bytes);
+	jw_obj_end(w);
+	kernel(w, r);
+	jw_arr_begin(w, "diagnosis");
+	for (size_t i = 0; i < r->diag.n; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "limit", r->diag.f[i].limit);
+		jw_str(w, "evidence", r->diag.f[i].evidence);
+		jw_str(w, "fix", r->diag.f[i].fix);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_arr_begin(w, "series");
+	for (size_t i = 0; i < r->series.n; i++) {
+		const struct sample *s = &r->series.v[i];
+		jw_obj_begin(w, NULL);
+		jw_u64(w, "t", s->t);
+		jw_u64(w, "open", s->open);
+		if (r->is_client) {
+			jw_u64(w, "new_conns", s->new_conns);
+			jw_u64(w, "failed", s->failed);
+			jw_u64(w, "sent", s->sent);
+			jw_u64(w, "answered", s->answered);
+			jw_u64(w, "errors", s->errors);
+			jw_u64(w, "p50_us", s->p50_us);
+			jw_u64(w, "p99_us", s->p99_us);
+		} else {
+			jw_u64(w, "accepted", s->accepted);
+			jw_u64(w, "closed", s->closed);
+			jw_u64(w, "accept_queue", s->listen_queue);
+		}
+		jw_u64(w, "bytes_in", s->bytes_in);
+		jw_u64(w, "bytes_out", s->bytes_out);
+		jw_obj_begin(w, "kernel");
+		for (int c = 0; c < KC__COUNT; c++)
+			if (s->kmoved.present[c] && s->kmoved.v[c] && c != KC_CURR_ESTAB)
+				jw_u64(w, kc_name((enum kc)c), s->kmoved.v[c]);
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
+{
+	static const char *const arrivals[] = {"uniform", "poisson"};
+	FILE *f = open_out(path, "JSON");
+	if (!f)
+		return -1;
+	struct jw w;
+	char buf[96];
+	const struct totals *t = &r->tot;
+	jw_init(&w, f, true);
+	jw_obj_begin(&w, NULL);
+	head(&w, r);
+	jw_obj_begin(&w, "config");
+	jw_arr_begin(&w, "targets");
+	for (unsigned i = 0; i < cfg->ntargets; i++) {
+		addr_format(&cfg->targets[i], buf, sizeof(buf));
+		jw_str(&w, NULL, buf);
+	}
+	jw_arr_end(&w);
+	jw_u64(&w, "connections", cfg->conns);
+	jw_double(&w, "connect_rate", cfg->connect_rate);
+	jw_u64(&w, "connect_inflight", cfg->connect_inflight);
+	jw_u64(&w, "connect_timeout_us", cfg->connect_timeout_us);
+	jw_str(&w, "source", cfg->source_spec);
+	jw_u64(&w, "source_ips", cfg->sources.n);
+	jw_double(&w, "rate", cfg->rate);
+	jw_str(&w, "arrivals", arrivals[cfg->arrivals]);
+	jw_u64(&w, "payload", cfg->payload);
+	jw_u64(&w, "duration_us", cfg->com.duration_us);
+	jw_u64(&w, "drain_us", cfg->drain_us);
+	jw_u64(&w, "workers", r->workers);
+	jw_u64(&w, "seed", cfg->seed);
+	jw_obj_end(&w);
+	limits(&w, r);
+	jw_obj_begin(&w, "connections");
+	jw_u64(&w, "target", cfg->conns);
+	jw_u64(&w, "attempted", t->conn_attempts);
+	jw_u64(&w, "established", t->conn_established);
+	jw_u64(&w, "accepted", 0);
+	jw_u64(&w, "peak_open", r->peak_open);
+	jw_u64(&w, "failed", t->conn_failed);
+	errors(&w, t);
+	percentiles(&w, "connect_latency_us", r->conn_lat, false);
+	jw_obj_end(&w);
+	jw_obj_begin(&w, "requests");
+	jw_u64(&w, "intended", t->req_intended);
+	jw_u64(&w, "sent", t->req_sent);
+	jw_u64(&w, "answered", t->req_answered);
+	jw_u64(&w, "lost", t->req_lost);
+	jw_u64(&w, "errors", t->req_errors);
+	jw_u64(&w, "bytes_in", t->bytes_in);
+	jw_u64(&w, "bytes_out", t->bytes_out);
+	jw_obj_end(&w);
+	percentiles(&w, "latency_us", r->lat, true);
+	tail(&w, r);
+	jw_arr_begin(&w, "gates_failed");
+	for (int i = 0; i < r->ngate_fail; i++)
+		jw_str(&w, NULL, r->gate_fail[i]);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	return close_out(f, path, jw_finish(&w));
+}
+
+int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg)
+{
+	static const char *const modes[] = {"echo", "sink"};
+	FILE *f = open_out(path, "JSON");
+	if (!f)
+		return -1;
+	struct jw w;
+	const struct totals *t = &r->tot;
+	jw_init(&w, f, true);
+	jw_obj_begin(&w, NULL);
+	head(&w, r);
+	jw_obj_begin(&w, "config");
+	jw_str(&w, "listen", r->listen_addr);
+	jw_u64(&w, "port", cfg->port);
+	jw_u64(&w, "backlog", cfg->backlog);
+	jw_str(&w, "mode", modes[cfg->mode]);
+	jw_u64(&w, "workers", r->workers);
+	jw_u64(&w, "duration_us", cfg->com.duration_us);
+	jw_u64(&w, "accept_pause_us", cfg->accept_pause_us);
+	jw_obj_end(&w);
+	limits(&w, r);
+	jw_obj_begin(&w, "connections");
+	jw_u64(&w, "accepted", t->accepted);
+	jw_u64(&w, "closed", t->closed);
+	jw_u64(&w, "peak_open", r->peak_open);
+	jw_u64(&w, "failed", t->accept_errors);
+	errors(&w, t);
+	jw_obj_end(&w);
+	jw_obj_begin(&w, "listener");
+	jw_i64(&w, "backlog_effective", r->backlog_effective);
+	jw_u64(&w, "accept_queue_peak", t->listen_queue_peak);
+	jw_obj_end(&w);
+	jw_obj_begin(&w, "requests");
+	jw_u64(&w, "bytes_in", t->bytes_in);
+	jw_u64(&w, "bytes_out", t->bytes_out);
+	jw_obj_end(&w);
+	tail(&w, r);
+	jw_obj_end(&w);
+	return close_out(f, path, jw_finish(&w));
+}
+
+int report_csv(const char *path, const struct run_report *r)
+{
+	FILE *f = open_out(path, "CSV");
+	if (!f)
+		return -1;
+	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
+		   "accept_queue,listen_overflows,listen_drops\n");
+	for (size_t i = 0; i < r->series.n; i++) {
+		const struct sample *s = &r->series.v[i];
+		fprintf(f,
+			"%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			s->t, s->open, s->new_conns, s->failed, s->accepted, s->closed, s->sent, s->answered, s->errors,
+			s->bytes_in, s->bytes_out, s->p50_us, s->p99_us, s->listen_queue,
+			s->kmoved.v[KC_LISTEN_OVERFLOWS], s->kmoved.v[KC_LISTEN_DROPS]);
+	}
+	return close_out(f, path, ferror(f) ? EIO : 0);
+}

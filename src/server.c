@@ -1,0 +1,403 @@
+#define _GNU_SOURCE
+#include "tcpswarm/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tcpswarm/carry.h"
+#include "tcpswarm/reactor.h"
+
+#define SCRATCH_BYTES (16 * 1024) /* one read; also the carry slot size */
+#define LISTENER_DATA (UINT64_MAX - 1)
+#define QUEUE_SAMPLE_NS 100000000 /* listener queue sampled 10 times a second */
+
+enum { SS_FREE, SS_OPEN };
+
+/* One accepted connection: 16 bytes, indexed by fd. */
+struct sconn {
+	uint32_t gen;
+	uint16_t owner;    /* worker that accepted it */
+	uint8_t state;
+	uint8_t unused;
+	uint32_t carry;    /* unsent echo output while the peer is not reading */
+	uint16_t pend_off; /* bytes of the carry slot already echoed */
+	uint16_t pend_len;
+};
+_Static_assert(sizeof(struct sconn) <= 64, "per-connection budget is 64 bytes");
+
+struct sworker {
+	struct reactor r;
+	struct server_shared *ss;
+	struct wshared *sh;
+	unsigned id;
+	int lfd;
+	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE */
+	uint64_t accept_from_ns;
+	uint64_t next_sample_ns;
+	struct carry_pool carry;
+	uint8_t *scratch;
+};
+
+size_t server_conn_size(void) { return sizeof(struct sconn); }
+
+static struct sconn *conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
+
+static void conn_close(struct sworker *w, int fd, enum close_reason why, int err)
+{
+	struct sconn *c = conn_at(w, fd);
+	if (c->carry) {
+		carry_put(&w->carry, c->carry);
+		c->carry = 0;
+	}
+	c->state = SS_FREE;
+	c->gen++;
+	close(fd);
+	ctr_sub(&w->sh->c.conn_open, 1);
+	ctr_add(&w->sh->c.closed, 1);
+	ctr_add(&w->sh->c.close[why], 1);
+	if (err)
+		ctr_add(&w->sh->c.errs[errslot_of(err)], 1);
+}
+
+/* Writes pending echo output; 1 when all of it is gone, 0 when the peer is
+ * not reading (EPOLLOUT resumes), -1 when the connection was closed. */
+static int flush_pending(struct sworker *w, int fd, struct sconn *c)
+{
+	while (c->carry) {
+		uint8_t *p = carry_ptr(&w->carry, c->carry);
+		ssize_t n = send(fd, p + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+			return -1;
+		}
+		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
+		c->pend_off = (uint16_t)(c->pend_off + n);
+		if (c->pend_off == c->pend_len) {
+			carry_put(&w->carry, c->carry);
+			c->carry = 0;
+		}
+	}
+	return 1;
+}
+
+/* Echo what arrived; if the peer does not take it all, keep the rest and
+ * stop reading (backpressure: the kernel's receive buffer holds the rest). */
+static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
+{
+	ssize_t n = send(fd, w->scratch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+			return -1;
+		}
+		n = 0;
+	}
+	ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
+	if ((size_t)n == len)
+		return 1;
+	if (!(c->carry = carry_get(&w->carry))) {
+		conn_close(w, fd, CR_NO_CARRY, 0);
+		return -1;
+	}
+	memcpy(carry_ptr(&w->carry, c->carry), w->scratch + n, len - (size_t)n);
+	c->pend_off = 0;
+	c->pend_len = (uint16_t)(len - (size_t)n);
+	return 0;
+}
+
+static void serve(struct sworker *w, int fd, struct sconn *c)
+{
+	const bool echo = w->ss->cfg->mode == MODE_ECHO;
+	if (c->carry && flush_pending(w, fd, c) <= 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(fd, w->scratch, SCRATCH_BYTES, MSG_DONTWAIT);
+		if (n > 0) {
+			ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
+			if (echo && echo_out(w, fd, c, (size_t)n) <= 0)
+				return;
+			continue;
+		}
+		if (n == 0) {
+			conn_close(w, fd, CR_PEER_CLOSED, 0);
+			return;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (errno == EINTR)
+			continue;
+		conn_close(w, fd, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+		return;
+	}
+}
+
+/* At EMFILE/ENFILE the pending connection would make the listener ready
+ * forever (a busy loop): give up the reserve fd, accept and close one
+ * connection, and take the reserve back. */
+static void shed_one(struct sworker *w)
+{
+	if (w->reserve_fd < 0)
+		return;
+	close(w->reserve_fd);
+	int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void accept_all(struct sworker *w)
+{
+	if (w->r.now_ns < w->accept_from_ns)
+		return;
+	for (;;) {
+		int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			ctr_add(&w->sh->c.accept_errors, 1);
+			ctr_add(&w->sh->c.errs[errslot_of(errno)], 1);
+			if (errno == EMFILE || errno == ENFILE) {
+				shed_one(w);
+				continue;
+			}
+			return;
+		}
+		if ((size_t)fd >= w->ss->maxfd) {
+			close(fd);
+			continue;
+		}
+		struct sconn *c = conn_at(w, fd);
+		c->state = SS_OPEN;
+		c->owner = (uint16_t)w->id;
+		c->carry = 0;
+		ctr_add(&w->sh->c.accepted, 1);
+		ctr_add(&w->sh->c.conn_open, 1);
+		int rc = reactor_add(&w->r, fd, (uint64_t)c->gen << 32 | (uint32_t)fd);
+		if (rc < 0) {
+			conn_close(w, fd, CR_IO_ERROR, -rc);
+			continue;
+		}
+	}
+}
+
+static void on_io(void *ctx, uint64_t data, uint32_t events)
+{
+	struct sworker *w = ctx;
+	(void)events;
+	if (data == LISTENER_DATA) {
+		accept_all(w);
+		return;
+	}
+	int fd = (int)(uint32_t)data;
+	struct sconn *c = conn_at(w, fd);
+	if (c->state != SS_OPEN || c->gen != (uint32_t)(data >> 32))
+		return;
+	serve(w, fd, c);
+}
+
+static void on_timer(void *ctx, struct tw_node *n)
+{
+	(void)ctx;
+	(void)n;
+}
+
+static void sample_listener(struct sworker *w)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	/* on a LISTEN socket the kernel reports the accept queue in
+	 * tcpi_unacked and its limit in tcpi_sacked */
+	if (getsockopt(w->lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
+		ctr_set(&w->sh->c.listen_queue, ti.tcpi_unacked);
+		if (ti.tcpi_unacked > ctr_get(&w->sh->c.listen_queue_peak))
+			ctr_set(&w->sh->c.listen_queue_peak, ti.tcpi_unacked);
+	}
+}
+
+static void on_turn(void *ctx)
+{
+	struct sworker *w = ctx;
+	if (atomic_load_explicit(&w->ss->ctl->phase, memory_order_acquire) == PHASE_STOP) {
+		reactor_stop(&w->r);
+		return;
+	}
+	if (w->r.now_ns >= w->next_sample_ns) {
+		sample_listener(w);
+		w->next_sample_ns = w->r.now_ns + QUEUE_SAMPLE_NS;
+	}
+	if (w->r.now_ns < w->accept_from_ns) {
+		if (w->accept_from_ns < w->r.wake_ns)
+			w->r.wake_ns = w->accept_from_ns;
+	} else if (w->accept_from_ns) {
+		w->accept_from_ns = 0; /* pause over: take what queued meanwhile */
+		accept_all(w);
+	}
+	if (w->next_sample_ns < w->r.wake_ns)
+		w->r.wake_ns = w->next_sample_ns;
+}
+
+void *sworker_main(void *arg)
+{
+	struct sworker *w = arg;
+	w->r.now_ns = mono_ns();
+	accept_all(w);
+	int rc = reactor_run(&w->r);
+	if (rc < 0)
+		w->sh->exit_error = -rc;
+	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
+	return NULL;
+}
+
+void sworker_wake(struct sworker *w)
+{
+	uint64_t one = 1;
+	ssize_t n = write(w->r.stopfd, &one, sizeof(one));
+	(void)n;
+}
+
+static int read_somaxconn(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	int v = -1;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+int server_shared_init(struct server_shared *ss, const struct server_config *cfg, struct run_ctl *ctl, char *err,
+		       size_t errcap)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->cfg = cfg;
+	ss->ctl = ctl;
+	const char *ip = cfg->bind ? cfg->bind : "::";
+	if (addr_from_ip_port(ip, (uint16_t)cfg->port, &ss->bound, err, errcap) < 0)
+		return -1;
+	if (!cfg->bind) {
+		/* no IPv6 on this host: fall back to IPv4 any */
+		int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			addr_from_ip_port("0.0.0.0", (uint16_t)cfg->port, &ss->bound, err, errcap);
+		else
+			close(probe);
+	}
+	int somax = read_somaxconn();
+	ss->backlog_effective = somax > 0 && (uint64_t)somax < cfg->backlog ? somax : (int)cfg->backlog;
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	ss->maxfd = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (size_t)rl.rlim_cur;
+	void *m = mmap(NULL, ss->maxfd * sizeof(struct sconn), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		snprintf(err, errcap, "cannot reserve the connection table: %s", strerror(errno));
+		return -1;
+	}
+	ss->conns = m;
+	return 0;
+}
+
+void server_shared_destroy(struct server_shared *ss)
+{
+	if (ss->conns)
+		munmap(ss->conns, ss->maxfd * sizeof(struct sconn));
+	ss->conns = NULL;
+}
+
+static int make_listener(struct server_shared *ss, char *err, size_t errcap)
+{
+	const struct sockaddr_any *a = &ss->bound;
+	int fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errcap, "socket: %s", strerror(errno));
+		return -1;
+	}
+	int one = 1, zero = 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* inherited by accepted sockets */
+	if (a->sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	char shown[96];
+	addr_format(a, shown, sizeof(shown));
+	if (bind(fd, &a->sa, a->len) < 0) {
+		int e = errno;
+		snprintf(err, errcap, "cannot listen on %s: %s%s", shown, strerror(e),
+			 e == EADDRINUSE ? " (another process holds the port without SO_REUSEPORT, or as another user: pick another -p)" : "");
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, (int)ss->cfg->backlog) < 0) {
+		snprintf(err, errcap, "listen on %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsigned id, char *err, size_t errcap)
+{
+	struct sworker *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errcap, "out of memory");
+		return NULL;
+	}
+	w->ss = ss;
+	w->sh = sh;
+	w->id = id;
+	w->reserve_fd = -1;
+	w->r.epfd = w->r.stopfd = -1;
+	w->lfd = make_listener(ss, err, errcap);
+	if (w->lfd < 0) {
+		sworker_free(w);
+		return NULL;
+	}
+	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
+	if (rc < 0 || reactor_add_listener(&w->r, w->lfd, LISTENER_DATA) < 0 ||
+	    carry_init(&w->carry, (uint32_t)ss->maxfd, SCRATCH_BYTES) < 0 || !(w->scratch = malloc(SCRATCH_BYTES))) {
+		snprintf(err, errcap, "worker %u: cannot set up its reactor: %s", id, strerror(rc < 0 ? -rc : errno));
+		sworker_free(w);
+		return NULL;
+	}
+	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ss->cfg->accept_pause_us)
+		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;
+	return w;
+}
+
+void sworker_free(struct sworker *w)
+{
+	if (!w)
+		return;
+	/* close the connections this worker accepted */
+	for (size_t fd = 0; w->ss->conns && fd < w->ss->maxfd; fd++) {
+		struct sconn *c = conn_at(w, (int)fd);
+		if (c->state == SS_OPEN && c->owner == w->id)
+			conn_close(w, (int)fd, CR_RUN_END, 0);
+	}
+	if (w->r.epfd >= 0)
+		reactor_destroy(&w->r);
+	if (w->lfd >= 0)
+		close(w->lfd);
+	if (w->reserve_fd >= 0)
+		close(w->reserve_fd);
+	carry_destroy(&w->carry);
+	free(w->scratch);
+	free(w);
+}

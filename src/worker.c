@@ -1,0 +1,68 @@
+#define _GNU_SOURCE
+#include "tcpswarm/worker.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+
+static int allowed_cpus(int *out, int cap)
+{
+	cpu_set_t set;
+	int n = 0;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
+		if (CPU_ISSET(c, &set))
+			out[n++] = c;
+	return n;
+}
+
+unsigned worker_cpu_count(void)
+{
+	int cpus[CPU_SETSIZE];
+	int n = allowed_cpus(cpus, CPU_SETSIZE);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int worker_pool_start(struct worker_pool *p, size_t n, void *(*fn)(void *), void *const *args)
+{
+	int cpus[CPU_SETSIZE];
+	int ncpu = allowed_cpus(cpus, CPU_SETSIZE);
+	p->threads = calloc(n, sizeof(*p->threads));
+	p->n = n;
+	p->started = 0;
+	if (!p->threads)
+		return -ENOMEM;
+	/* workers inherit this mask: SIGINT/SIGTERM go to the main thread */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int err = 0;
+	for (size_t i = 0; i < n; i++) {
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		if (ncpu > 0) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(cpus[i % (size_t)ncpu], &one);
+			pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+		}
+		err = pthread_create(&p->threads[i], &attr, fn, args[i]);
+		pthread_attr_destroy(&attr);
+		if (err)
+			break;
+		p->started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -err;
+}
+
+void worker_pool_join(struct worker_pool *p)
+{
+	for (size_t i = 0; i < p->started; i++)
+		pthread_join(p->threads[i], NULL);
+	free(p->threads);
+	p->threads = NULL;
+	p->started = p->n = 0;
+}
