@@ -224,8 +224,16 @@ static void send_due(struct cworker *w, struct cconn *c)
 		reactor_timer_at(&w->r, &c->timer, c->t_next);
 }
 
-static int reply_done(struct cworker *w, struct cconn *c, const uint8_t *hdr)
+struct reply_ctx {
+	struct cworker *w;
+	struct cconn *c;
+};
+
+static int reply_done(void *ctx, const uint8_t *hdr)
 {
+	struct reply_ctx *rc = ctx;
+	struct cworker *w = rc->w;
+	struct cconn *c = rc->c;
 	struct echo_hdr h;
 	if (proto_echo_parse(hdr, &h) < 0 || h.conn != (uint32_t)(c - w->conns) || h.seq != c->seq_rx ||
 	    c->seq_rx == c->seq_tx)
@@ -238,39 +246,21 @@ static int reply_done(struct cworker *w, struct cconn *c, const uint8_t *hdr)
 }
 
 /* Consumes echoed bytes; a frame split across reads keeps its header in a
- * carry slot until its last byte arrives. -1 on a mismatch. */
+ * carry slot until its last byte arrives. -1 on a mismatch, -2 when no
+ * carry slot is left. */
 static int parse_replies(struct cworker *w, struct cconn *c, const uint8_t *p, size_t len)
 {
 	const size_t fsz = w->cfg->payload;
-	while (len) {
-		if (c->rx_off == 0 && len >= fsz) {
-			if (reply_done(w, c, p) < 0)
-				return -1;
-			p += fsz;
-			len -= fsz;
-			continue;
-		}
-		if (!c->carry && !(c->carry = carry_get(&w->carry)))
-			return -2;
-		uint8_t *hdr = carry_ptr(&w->carry, c->carry);
-		size_t take = fsz - c->rx_off < len ? fsz - c->rx_off : len;
-		if (c->rx_off < ECHO_HDR) {
-			size_t h = ECHO_HDR - c->rx_off < take ? ECHO_HDR - c->rx_off : take;
-			memcpy(hdr + c->rx_off, p, h);
-		}
-		c->rx_off = (uint16_t)(c->rx_off + take);
-		p += take;
-		len -= take;
-		if (c->rx_off == fsz) {
-			int rc = reply_done(w, c, hdr);
-			carry_put(&w->carry, c->carry);
-			c->carry = 0;
-			c->rx_off = 0;
-			if (rc < 0)
-				return -1;
-		}
+	if (!c->carry && proto_echo_needs_carry(c->rx_off, len, fsz) && !(c->carry = carry_get(&w->carry)))
+		return -2;
+	struct reply_ctx ctx = {w, c};
+	int rc = proto_echo_consume(p, len, fsz, &c->rx_off, c->carry ? carry_ptr(&w->carry, c->carry) : NULL,
+				    reply_done, &ctx);
+	if (c->carry && c->rx_off == 0) {
+		carry_put(&w->carry, c->carry);
+		c->carry = 0;
 	}
-	return 0;
+	return rc;
 }
 
 static void on_readable(struct cworker *w, struct cconn *c)

@@ -53,3 +53,33 @@ int proto_echo_parse(const uint8_t *p, struct echo_hdr *h)
 		return -1;
 	return 0;
 }
+
+int proto_echo_consume(const uint8_t *p, size_t len, size_t size, uint16_t *off, uint8_t *carry, echo_frame_fn fn,
+		       void *ctx)
+{
+	while (len) {
+		if (*off == 0 && len >= size) {
+			int rc = fn(ctx, p);
+			if (rc)
+				return rc;
+			p += size;
+			len -= size;
+			continue;
+		}
+		size_t take = size - *off < len ? size - *off : len;
+		if (*off < ECHO_HDR) {
+			size_t h = ECHO_HDR - *off < take ? ECHO_HDR - *off : take;
+			memcpy(carry + *off, p, h);
+		}
+		*off = (uint16_t)(*off + take);
+		p += take;
+		len -= take;
+		if (*off == size) {
+			*off = 0;
+			int rc = fn(ctx, carry);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}

@@ -26,4 +26,23 @@ void proto_echo_build_part(uint8_t *out, size_t size, const struct echo_hdr *h, 
 /* 0 when the 24 header bytes are a frame header, -1 otherwise. */
 int proto_echo_parse(const uint8_t *hdr, struct echo_hdr *h);
 
+/* Called once per complete echoed frame with its header bytes; a nonzero
+ * return stops consumption and is passed back. */
+typedef int (*echo_frame_fn)(void *ctx, const uint8_t *hdr);
+
+/* True when consuming len bytes at frame offset off leaves or starts a
+ * frame split across reads: only then does proto_echo_consume need carry. */
+static inline int proto_echo_needs_carry(size_t off, size_t len, size_t size)
+{
+	return off != 0 || len % size != 0;
+}
+
+/* Consumes len bytes of an echoed stream of size-byte frames. *off is the
+ * byte offset inside the current frame (kept by the caller between reads);
+ * carry (ECHO_HDR bytes, NULL allowed when !proto_echo_needs_carry) keeps a
+ * split frame's header until its last byte arrives. Returns 0, or the
+ * first nonzero value of fn. */
+int proto_echo_consume(const uint8_t *p, size_t len, size_t size, uint16_t *off, uint8_t *carry, echo_frame_fn fn,
+		       void *ctx);
+
 #endif

@@ -31,7 +31,9 @@ int units_parse_bytes(const char *s, uint64_t *out, char *err, size_t errcap);
 int units_parse_count_range(const char *s, uint64_t *lo, uint64_t *hi, char *err, size_t errcap);
 int units_parse_duration_range(const char *s, uint64_t *lo_us, uint64_t *hi_us, char *err, size_t errcap);
 
-/* Human output: "12.3k", "1.50M"; "850us", "12.4ms", "3.20s"; "1.2 MiB". */
+/* Human output, three significant digits: "12.3k", "1.50M"; "850us", "12.4ms",
+ * "3.20s", then "16m40s", "2h05m"; "512 B", "1.2 MiB". Always NUL-terminated
+ * (truncated to cap). */
 void units_fmt_count(char *out, size_t cap, double v);
 void units_fmt_duration(char *out, size_t cap, uint64_t us);
 void units_fmt_bytes(char *out, size_t cap, double bytes);

@@ -175,7 +175,7 @@ static void test_request_malformed(void **state)
 		"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
 		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
 		"GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
-		"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n",
+		"\x16\x03\x01\x02\x10\x01\xfc\x03\x03\r\n", /* a TLS hello */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse_req(bad[i], &r), -1);
@@ -575,10 +575,10 @@ static void test_resp_no_body(void **state)
 	struct resp_case e = {.text = head, .no_body = 1, .nev = 1, .ev = {{200, 0, 0, 0, strlen(head)}}};
 	run_case(&e);
 	/* ... also after an interim response */
-	const char *head2 = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-			    "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+#define EARLY "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+	const char *head2 = EARLY "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
 	struct resp_case f = {.text = head2, .no_body = 1, .nev = 2,
-			      .ev = {{103, 0, 0, 1, 39}, {200, 0, 0, 0, strlen(head2)}}};
+			      .ev = {{103, 0, 0, 1, strlen(EARLY)}, {200, 0, 0, 0, strlen(head2)}}};
 	run_case(&f);
 }
 
@@ -617,6 +617,9 @@ static void test_resp_errors(void **state)
 		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;%070d\r\nhello\r\n0\r\n\r\n", 0);
 	static char longhead[300];
 	snprintf(longhead, sizeof(longhead), "HTTP/1.1 200 OK\r\nX-Pad: %0100d\r\nContent-Length: 0\r\n\r\n", 0);
+	static char longtrailer[300];
+	snprintf(longtrailer, sizeof(longtrailer),
+		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Pad: %0100d\r\n\r\n", 0);
 	const struct {
 		const char *text;
 		size_t max_header;
@@ -644,6 +647,7 @@ static void test_resp_errors(void **state)
 		{"HTTP/1.1 200OK\r\n\r\n", 0, -1},
 		{longext, 0, -1},
 		{longhead, 64, -1},
+		{longtrailer, 64, -1}, /* a trailer line is held to max_header too */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct resp_case c = {.text = cases[i].text, .max_header = cases[i].max_header,

@@ -442,6 +442,7 @@ static void test_ips_needed(void **state)
 	(void)state;
 	assert_int_equal(ports_per_tuple(32768, 60999), 28232);
 	assert_int_equal(ports_per_tuple(10, 9), 0);
+	assert_int_equal(ports_per_tuple(0, UINT32_MAX), 1ULL << 32); /* no 32-bit wrap */
 	assert_int_equal(srcaddr_ips_needed(0, 1, 32768, 60999), 0);
 	assert_int_equal(srcaddr_ips_needed(1, 1, 32768, 60999), 1);
 	assert_int_equal(srcaddr_ips_needed(28232, 1, 32768, 60999), 1);

@@ -1,0 +1,22 @@
+# Bad input exits 2 with a message naming the option and the accepted form.
+source "$(dirname "$0")/lib.sh"
+expect_usage_error "unknown command 'frobnicate'" frobnicate
+expect_usage_error "unknown option '--nope'" client --nope 127.0.0.1:1
+expect_usage_error "option -c" client -c 10x 127.0.0.1:1
+expect_usage_error "option -c needs a value" client 127.0.0.1:1 -c
+expect_usage_error "option --rate" client --rate=-5 127.0.0.1:1
+expect_usage_error "option -T" client -T 10parsecs 127.0.0.1:1
+expect_usage_error "option --payload" client --payload 8 127.0.0.1:1
+expect_usage_error "option --arrivals" client --arrivals bursty 127.0.0.1:1
+expect_usage_error "option --max-error-rate" client --max-error-rate 2 127.0.0.1:1
+expect_usage_error "no target" client -c 5
+expect_usage_error "target" client 127.0.0.1
+expect_usage_error "target" client 300.1.2.3:80
+expect_usage_error "option --source" client --source 10.0.0.9-10.0.0.1 127.0.0.1:1
+expect_usage_error "option -p" server -p 70000
+expect_usage_error "option --mode" server --mode teapot
+expect_usage_error "option -w" server -w 0
+# help is not an error
+timeout 5 "$BIN" client --help | grep -q -- "--connect-rate RATE" || fail "client --help lacks --connect-rate"
+timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
+echo "PASS bad_flags"

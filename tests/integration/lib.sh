@@ -1,0 +1,74 @@
+# Shared helpers for integration tests: the real binary over loopback, with
+# hard time bounds; every process started here is stopped by PID on exit.
+set -euo pipefail
+BIN=${1:?usage: $0 PATH_TO_TCPSWARM}
+WORK=$(mktemp -d /tmp/tcpswarm-test.XXXXXX)
+PIDS=()
+
+cleanup() {
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# A TCP port nobody listens on (127.0.0.1 and ::).
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -Htln "sport = :$p" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+	fail "no free port found"
+}
+
+wait_listening() {
+	local port=$1
+	for _ in $(seq 1 100); do
+		ss -Htln "sport = :$port" | grep -q . && return 0
+		sleep 0.05
+	done
+	fail "server did not listen on $port within 5 s"
+}
+
+# start_server PORT ARGS...: runs `tcpswarm server` in the background.
+start_server() {
+	local port=$1
+	shift
+	timeout 120 "$BIN" server -p "$port" -q "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	wait_listening "$port"
+}
+
+# stop_server: SIGINT, then the server must print its summary and exit 0.
+stop_server() {
+	kill -INT "$SERVER_PID"
+	local rc=0
+	wait "$SERVER_PID" || rc=$?
+	[ "$rc" -eq 0 ] || fail "server exited $rc after SIGINT: $(cat "$WORK/server.err")"
+}
+
+json() { jq -e "$2" "$1"; }
+
+# expect_usage_error MESSAGE_PART ARGS...: exit 2 and stderr names the problem.
+expect_usage_error() {
+	local want=$1
+	shift
+	local rc=0
+	timeout 10 "$BIN" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "'$*' exited $rc, expected 2 (stderr: $(cat "$WORK/err"))"
+	grep -qF -- "$want" "$WORK/err" || fail "'$*': stderr does not mention '$want': $(cat "$WORK/err")"
+}

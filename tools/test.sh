@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds tcpswarm and runs every test: unit tests and loopback integration
+# tests under ASan+UBSan with -Werror, then the threaded paths under TSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ctest --output-on-failure -j 1)
+
+# TSan: the reactor threads, the shared stats and the monitor.
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j "$jobs" --target tcpswarm
+TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/integration/loopback_echo.sh build-tsan/tcpswarm
