@@ -309,8 +309,10 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	c->state = CS_OPEN;
 	c->flags |= CF_WRITABLE;
 	ctr_add(&w->sh->c.conn_established, 1);
+	ctr_set(&w->sh->c.last_established_ns, w->r.now_ns);
 	ctr_add(&w->sh->c.conn_open, 1);
 	reactor_timer_cancel(&w->r, &c->timer);
+	c->t_next = UINT64_MAX; /* no schedule: nothing is ever due */
 	if (w->req_gap_ns > 0) {
 		/* a random phase spreads connections over the interval instead of
 		 * firing every connection that opened in one turn together */
@@ -491,8 +493,8 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 		cworker_free(w);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < w->nconns; i++)
-		w->conns[i].fd = -1; /* touches the slots: done once, before RSS baseline */
+	/* slots stay untouched (state CS_IDLE is 0) until their connect starts,
+	 * so RSS growth over the run includes them */
 	return w;
 }
 

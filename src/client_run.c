@@ -183,6 +183,7 @@ int client_run(struct client_config *cfg)
 	/* the clock starts now: connect pacing and the schedule count from here */
 	ctl.start_ns = mono_ns();
 	ctl.end_ns = ctl.start_ns + cfg->com.duration_us * 1000;
+	rep.start_ns = ctl.start_ns;
 	struct worker_pool pool;
 	int rc = worker_pool_start(&pool, workers, cworker_main, args);
 	if (rc < 0) {

@@ -212,6 +212,11 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "accepted", 0);
 	jw_u64(&w, "peak_open", r->peak_open);
 	jw_u64(&w, "failed", t->conn_failed);
+	if (t->conn_established == cfg->conns && t->last_established_ns > r->start_ns) {
+		double s = (double)(t->last_established_ns - r->start_ns) / 1e9;
+		jw_double(&w, "time_to_all_s", s);
+		jw_double(&w, "conn_per_s", (double)cfg->conns / s);
+	}
 	errors(&w, t);
 	percentiles(&w, "connect_latency_us", r->conn_lat, false);
 	jw_obj_end(&w);

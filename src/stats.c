@@ -90,6 +90,8 @@ void totals_collect(struct wshared *w, size_t n, struct totals *t)
 			t->close[r] += ctr_get(&c->close[r]);
 		t->listen_queue += ctr_get(&c->listen_queue);
 		t->listen_queue_peak += ctr_get(&c->listen_queue_peak);
+		if (ctr_get(&c->last_established_ns) > t->last_established_ns)
+			t->last_established_ns = ctr_get(&c->last_established_ns);
 	}
 }
 

@@ -96,7 +96,8 @@ int proto_dns_parse_response(const uint8_t *msg, size_t len, struct proto_dns_re
 
 /* Server side. A query has QR clear, exactly one question with an
  * uncompressed name, and well-formed records after it (an EDNS OPT, say).
- * Returns 0, or -1 (answer with proto_dns_build_error()). */
+ * Returns 0, or -1 (answer with proto_dns_build_error()); a name whose
+ * escaped form would not fit qname is refused too. */
 int proto_dns_parse_query(const uint8_t *msg, size_t len, struct proto_dns_query *q);
 
 /* Answer frame for a query parsed by proto_dns_parse_query() from

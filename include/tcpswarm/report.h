@@ -40,6 +40,7 @@ struct run_report {
 	uint64_t peak_open;
 	struct hist *lat;      /* request latency, whole run (client) */
 	struct hist *conn_lat; /* connect latency (client) */
+	uint64_t start_ns;     /* monotonic start of the run */
 	struct series series;
 	struct klimits limits;
 	struct kcounters kdelta; /* whole run */

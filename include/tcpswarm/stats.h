@@ -45,6 +45,7 @@ struct wcounters {
 	ctr_t errs[ES__COUNT];
 	ctr_t close[CR__COUNT];
 	ctr_t listen_queue, listen_queue_peak; /* server: accept queue gauge */
+	ctr_t last_established_ns;             /* client: monotonic time of the latest */
 };
 
 struct wshared {
@@ -82,6 +83,7 @@ struct totals {
 	uint64_t errs[ES__COUNT];
 	uint64_t close[CR__COUNT];
 	uint64_t listen_queue, listen_queue_peak;
+	uint64_t last_established_ns; /* the latest over all workers */
 };
 void totals_collect(struct wshared *w, size_t n, struct totals *t);
 /* Moves every worker's pending latencies into `into` (and resets them). */

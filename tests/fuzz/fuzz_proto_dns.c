@@ -69,9 +69,6 @@ static void check_name(const uint8_t *data, size_t size)
 	if (len < 0)
 		return;
 	CHECK(proto_dns_frame(out, (size_t)len, 512) == len);
-	struct proto_dns_query q;
-	CHECK(proto_dns_parse_query(out + 2, (size_t)len - 2, &q) == 0);
-	CHECK(q.id == 0x4242 && q.qtype == PROTO_DNS_T_A && q.qclass == PROTO_DNS_C_IN);
 	size_t k = strlen(name);
 	if (k > 1 && name[k - 1] == '.')
 		k--;
@@ -83,6 +80,12 @@ static void check_name(const uint8_t *data, size_t size)
 		want[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	want[k] = '\0';
+	/* escaped bytes may not fit the 255-character presentation form */
+	struct proto_dns_query q;
+	int rc = proto_dns_parse_query(out + 2, (size_t)len - 2, &q);
+	CHECK(rc == 0 || !plain);
+	if (rc == 0)
+		CHECK(q.id == 0x4242 && q.qtype == PROTO_DNS_T_A && q.qclass == PROTO_DNS_C_IN);
 	if (plain)
 		CHECK(strcmp(q.qname, want) == 0);
 }
