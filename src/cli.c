@@ -6,7 +6,7 @@
 
 #include "tcpswarm/units.h"
 
-enum kind { K_COUNT, K_RATE, K_DURATION, K_BYTES, K_STRING, K_FLAG, K_FRACTION, K_CHOICE, K_PORT, K_WORKERS, K_SOURCE };
+enum kind { K_PROCESSES, K_COUNT, K_RATE, K_DURATION, K_BYTES, K_STRING, K_FLAG, K_FRACTION, K_CHOICE, K_PORT, K_WORKERS, K_SOURCE };
 
 struct opt {
 	const char *lng;
@@ -38,8 +38,10 @@ static const struct opt client_opts[] = {
 	{"payload", 0, K_BYTES, C(payload), NOSET, "BYTES", "request size, 24 to 65535 bytes (default 32)", NULL},
 	{"duration", 'T', K_DURATION, C(com.duration_us), NOSET, "TIME", "run length, connecting included (default 10s)", NULL},
 	{"drain", 0, K_DURATION, C(drain_us), NOSET, "TIME", "after the run, wait this long for replies in flight (default 1s)", NULL},
-	{"workers", 'w', K_WORKERS, C(com.workers), NOSET, "N", "reactor threads, each pinned to a CPU (default: one per CPU)", NULL},
+	{"workers", 'w', K_WORKERS, C(com.workers), NOSET, "N", "reactor threads per process, each pinned to a CPU (default: one per CPU)", NULL},
+	{"processes", 0, K_PROCESSES, C(com.processes), NOSET, "N|auto", "worker processes; auto adds them when -c needs more descriptors than RLIMIT_NOFILE allows one process (default auto)", NULL},
 	{"seed", 0, K_COUNT, C(seed), NOSET, "N", "random seed for poisson arrivals and send phases (default 1)", NULL},
+	{"ignore-plan", 0, K_FLAG, C(ignore_plan), NOSET, NULL, "run even when the port plan cannot fit (to measure what fails: EADDRNOTAVAIL)", NULL},
 	{"json", 0, K_STRING, C(com.json_path), NOSET, "FILE", "write the whole run as JSON", NULL},
 	{"csv", 0, K_STRING, C(com.csv_path), NOSET, "FILE", "write the per-second series as CSV", NULL},
 	{"quiet", 'q', K_FLAG, C(com.quiet), NOSET, NULL, "no live line, summary only", NULL},
@@ -54,7 +56,9 @@ static const struct opt server_opts[] = {
 	{"port", 'p', K_PORT, S(port), NOSET, "PORT", "port to listen on (default 7000)", NULL},
 	{"backlog", 0, K_COUNT, S(backlog), NOSET, "N", "listen backlog; the kernel caps it at net.core.somaxconn (default 65535)", NULL},
 	{"mode", 'm', K_CHOICE, S(mode), NOSET, "MODE", "echo (send back what arrives) or sink (discard) (default echo)", mode_names},
-	{"workers", 'w', K_WORKERS, S(com.workers), NOSET, "N", "reactor threads, each with its own SO_REUSEPORT listener (default: one per CPU)", NULL},
+	{"workers", 'w', K_WORKERS, S(com.workers), NOSET, "N", "reactor threads per process, each with its own SO_REUSEPORT listener (default: one per CPU)", NULL},
+	{"processes", 0, K_PROCESSES, S(com.processes), NOSET, "N|auto", "worker processes; auto: enough for --max-conns under RLIMIT_NOFILE (default auto)", NULL},
+	{"max-conns", 0, K_COUNT, S(max_conns), NOSET, "N", "connections the server should be able to hold; sizes auto processes (default 250k)", NULL},
 	{"duration", 'T', K_DURATION, S(com.duration_us), NOSET, "TIME", "stop after this long (default: until SIGINT or SIGTERM)", NULL},
 	{"accept-pause", 0, K_DURATION, S(accept_pause_us), NOSET, "TIME", "test knob: listen but do not accept for this long after start (default 0)", NULL},
 	{"json", 0, K_STRING, S(com.json_path), NOSET, "FILE", "write the whole run as JSON", NULL},
@@ -149,6 +153,17 @@ static int set_value(const struct opt *o, void *cfg, const char *v, char *err, s
 			return -1;
 		}
 		*(uint64_t *)field = u;
+		return 0;
+	case K_PROCESSES:
+		if (!strcmp(v, "auto")) {
+			*(unsigned *)field = 0;
+			return 0;
+		}
+		if (units_parse_count(v, &u, err, cap) < 0 || u < 1 || u > 1024) {
+			snprintf(err, cap, "'%s': expected auto or a number of processes from 1 to 1024", v);
+			return -1;
+		}
+		*(unsigned *)field = (unsigned)u;
 		return 0;
 	case K_WORKERS:
 		if (units_parse_count(v, &u, err, cap) < 0 || u < 1 || u > 1024) {
@@ -326,6 +341,7 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->port = 7000;
 	cfg->backlog = 65535;
+	cfg->max_conns = 250000;
 	cfg->mode = MODE_ECHO;
 	int rc = parse(argc, argv, server_opts, cfg, NULL, "server", err);
 	if (rc)

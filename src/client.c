@@ -120,11 +120,12 @@ static void conn_close(struct cworker *w, struct cconn *c, enum close_reason why
 	c->state = CS_CLOSED;
 }
 
+/* Targets round-robin, then source IPs round-robin within each target, so
+ * every (source IP, target) of the worker's shard gets an equal share
+ * (client_run's port plan counts on this). */
 static const struct sockaddr_any *target_of(const struct cworker *w, uint32_t slot)
 {
-	/* global connection number, so targets are used round-robin overall */
-	uint64_t k = (uint64_t)slot * w->nworkers + w->id;
-	return &w->cfg->targets[k % w->cfg->ntargets];
+	return &w->cfg->targets[slot % w->cfg->ntargets];
 }
 
 static int open_socket(struct cworker *w, uint32_t slot, int *fd_out)
@@ -440,12 +441,7 @@ void *cworker_main(void *arg)
 	return NULL;
 }
 
-void cworker_wake(struct cworker *w)
-{
-	uint64_t one = 1;
-	ssize_t n = write(w->r.stopfd, &one, sizeof(one));
-	(void)n;
-}
+void cworker_wake(struct cworker *w) { reactor_wake(&w->r); }
 
 static void *zalloc_lazy(size_t bytes)
 {
@@ -475,7 +471,9 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
-	w->scratch = malloc(SCRATCH_BYTES);
+	w->scratch = calloc(1, SCRATCH_BYTES);
+	if (w->scratch)
+		memset(w->scratch, 0, SCRATCH_BYTES); /* fault it in before the RSS baseline */
 	if (cfg->sources.n) {
 		w->src = calloc(cfg->sources.n, sizeof(size_t));
 		int shared = 0;

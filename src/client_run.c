@@ -8,6 +8,7 @@
 
 #include "tcpswarm/cli.h"
 #include "tcpswarm/client.h"
+#include "tcpswarm/fanout.h"
 #include "tcpswarm/monitor.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/run.h"
@@ -17,29 +18,42 @@
 #define FD_OVERHEAD_PER_WORKER 3
 #define FD_OVERHEAD 32
 
-static int check_fds(const struct client_config *cfg, unsigned workers)
+/* Descriptors one process holds: its share of sockets plus epoll, eventfd
+ * and spare fds per worker, stdio and report files. With RLIMIT_NOFILE too
+ * low for the whole run in one process, the run spreads over processes. */
+static int plan_processes(const struct client_config *cfg, unsigned *per_proc, unsigned *procs)
 {
-	uint64_t need = cfg->conns + (uint64_t)workers * FD_OVERHEAD_PER_WORKER + FD_OVERHEAD;
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 0;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		/* the soft limit may rise to the hard one without privilege */
-		struct rlimit up = rl;
-		up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &up);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		fprintf(stderr,
-			"tcpswarm client: -c %" PRIu64 " needs about %" PRIu64 " file descriptors in this process, but "
-			"RLIMIT_NOFILE is %llu (hard limit %llu).\n"
-			"  fix: raise it (ulimit -n %" PRIu64 "; the hard limit needs root or LimitNOFILE) or lower -c to "
-			"at most %llu\n",
-			cfg->conns, need, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, need,
-			(unsigned long long)(rl.rlim_cur > need - cfg->conns ? rl.rlim_cur - (need - cfg->conns) : 0));
+	if (*per_proc > cfg->conns)
+		*per_proc = (unsigned)cfg->conns;
+	uint64_t avail = fd_budget_raise(cfg->conns + (uint64_t)*per_proc * FD_OVERHEAD_PER_WORKER + FD_OVERHEAD);
+	uint64_t overhead = (uint64_t)*per_proc * FD_OVERHEAD_PER_WORKER + FD_OVERHEAD;
+	if (avail <= overhead + 1) {
+		fprintf(stderr, "tcpswarm client: RLIMIT_NOFILE is %" PRIu64 ": too low to run (raise ulimit -n)\n", avail);
 		return -1;
 	}
+	uint64_t per = avail - overhead;
+	unsigned need = (unsigned)fanout_processes_for(cfg->conns, per);
+	if (cfg->com.processes) {
+		*procs = cfg->com.processes;
+		if (fanout_processes_for(cfg->conns, *procs) > per) {
+			fprintf(stderr,
+				"tcpswarm client: --processes %u cannot hold -c %" PRIu64 ": each process may hold about %" PRIu64
+				" sockets (RLIMIT_NOFILE %" PRIu64 "); use --processes %u or auto\n",
+				*procs, cfg->conns, per, avail, need);
+			return -1;
+		}
+	} else {
+		*procs = need;
+	}
+	if (*procs > cfg->conns)
+		*procs = (unsigned)cfg->conns;
+	if (*procs > 1 && !cfg->com.workers) {
+		/* spread the CPUs over the processes instead of multiplying threads */
+		unsigned cpus = worker_cpu_count();
+		*per_proc = cpus / *procs ? cpus / *procs : 1;
+	}
+	if ((uint64_t)*procs * *per_proc > cfg->conns)
+		*per_proc = 1;
 	return 0;
 }
 
@@ -51,40 +65,90 @@ static bool all_loopback_v4(const struct client_config *cfg)
 	return true;
 }
 
+/* The most connections any one (source IP, target) tuple must hold, given
+ * how open_socket() spreads a worker's connections: targets round-robin,
+ * then the worker's shard of source IPs. */
+static uint64_t max_tuple_load(const struct client_config *cfg, unsigned workers)
+{
+	size_t n = cfg->sources.n ? cfg->sources.n : 1;
+	uint64_t *load = calloc(n, sizeof(*load));
+	size_t *idx = calloc(n, sizeof(*idx));
+	uint64_t max = 0;
+	if (!load || !idx) {
+		free(load);
+		free(idx);
+		return cfg->conns;
+	}
+	for (unsigned w = 0; w < workers; w++) {
+		uint64_t cw = cfg->conns / workers + (w < cfg->conns % workers);
+		int shared = 0;
+		size_t s = cfg->sources.n ? srcset_shard(&cfg->sources, w, workers, idx, n, &shared) : 1;
+		uint64_t per = (cw + s * cfg->ntargets - 1) / (s * cfg->ntargets);
+		for (size_t i = 0; i < s; i++)
+			if ((load[idx[i]] += per) > max)
+				max = load[idx[i]];
+	}
+	free(load);
+	free(idx);
+	return max;
+}
+
 /* One (source IP, target) tuple holds at most one port range of
- * connections. Refuse a plan that cannot fit; on loopback with no --source,
- * pick 127.0.0.x sources ourselves. */
-static int check_ports(struct client_config *cfg, const struct klimits *lim)
+ * connections, and the kernel's port search in connect() slows down sharply
+ * as the range fills (it probes ports until it finds a free one). Refuse a
+ * plan that cannot fit; on loopback with no --source, pick 127.0.0.x
+ * sources ourselves, a disjoint set per worker. Measured here (6.18, 70k
+ * connections to one port): at 62% fill per source IP connects ran at
+ * ~2.5k/s after the first 56k and took 6 s; at 15% fill all took 1.1 s. */
+#define PORT_FILL_WARN 0.5 /* above this, pick sources (loopback) or warn */
+#define PORT_FILL_PICK 0.25 /* fill the automatic choice aims for */
+
+static int check_ports(struct client_config *cfg, const struct klimits *lim, unsigned workers, bool quiet)
 {
 	if (lim->n[KL_IP_LOCAL_PORT_RANGE] < 2)
 		return 0;
 	uint32_t lo = (uint32_t)lim->v[KL_IP_LOCAL_PORT_RANGE][0], hi = (uint32_t)lim->v[KL_IP_LOCAL_PORT_RANGE][1];
 	uint64_t per = ports_per_tuple(lo, hi);
-	uint64_t nsrc = cfg->sources.n ? cfg->sources.n : 1;
-	uint64_t capacity = per * nsrc * cfg->ntargets;
-	if (cfg->conns <= capacity)
+	uint64_t load = max_tuple_load(cfg, workers);
+	if (load <= per * PORT_FILL_WARN)
 		return 0;
-	uint64_t need = srcaddr_ips_needed(cfg->conns, cfg->ntargets, lo, hi);
-	if (!cfg->sources.n && all_loopback_v4(cfg) && need <= 250) {
-		char spec[64], err[256];
-		snprintf(spec, sizeof(spec), "127.0.0.2-127.0.0.%" PRIu64, need + 1);
-		if (srcset_parse(&cfg->sources, spec, err, sizeof(err)) == 0) {
-			cfg->source_spec = NULL;
-			fprintf(stderr,
-				"tcpswarm client: one (source IP, target) holds at most %" PRIu64
-				" connections (ip_local_port_range %u-%u); using source IPs %s\n",
-				per, lo, hi, spec);
-			return 0;
+	if (!cfg->sources.n && all_loopback_v4(cfg)) {
+		uint64_t k = (uint64_t)((double)cfg->conns / ((double)cfg->ntargets * (double)per * PORT_FILL_PICK)) + 1;
+		k = (k + workers - 1) / workers * workers; /* each worker its own addresses */
+		if (k <= 250) {
+			char spec[64], err[256];
+			snprintf(spec, sizeof(spec), "127.0.0.2-127.0.0.%" PRIu64, k + 1);
+			if (srcset_parse(&cfg->sources, spec, err, sizeof(err)) == 0) {
+				if (!quiet)
+					fprintf(stderr,
+						"tcpswarm client: one (source IP, target) holds at most %" PRIu64
+						" connections (ip_local_port_range %u-%u) and connect() slows as it "
+						"fills; using source IPs %s\n",
+						per, lo, hi, spec);
+				return 0;
+			}
 		}
 	}
-	fprintf(stderr,
-		"tcpswarm client: the plan cannot fit: %" PRIu64 " connections to %u target(s) from %" PRIu64
-		" source IP(s), but each (source IP, target) holds at most %" PRIu64
-		" (net.ipv4.ip_local_port_range %u-%u), so at most %" PRIu64 ".\n"
-		"  fix: use %" PRIu64 " source IPs (--source A-B, or --source-iface), add target ports, or widen "
-		"ip_local_port_range\n",
-		cfg->conns, cfg->ntargets, nsrc, per, lo, hi, capacity, need);
-	return -1;
+	uint64_t nsrc = cfg->sources.n ? cfg->sources.n : 1;
+	uint64_t need = srcaddr_ips_needed(cfg->conns, cfg->ntargets, lo, hi);
+	if (need < workers && nsrc < workers)
+		need = workers; /* fewer addresses than workers makes workers share them */
+	if (load > per && !cfg->ignore_plan) {
+		fprintf(stderr,
+			"tcpswarm client: the plan cannot fit: %" PRIu64 " connections to %u target(s) from %" PRIu64
+			" source IP(s) over %u workers put %" PRIu64 " connections on one (source IP, target), "
+			"which holds at most %" PRIu64 " (net.ipv4.ip_local_port_range %u-%u).\n"
+			"  fix: use at least %" PRIu64 " source IPs (--source A-B, or --source-iface), add target ports, or "
+			"widen ip_local_port_range\n",
+			cfg->conns, cfg->ntargets, nsrc, workers, load, per, lo, hi, need);
+		return -1;
+	}
+	if (!quiet)
+		fprintf(stderr,
+			"tcpswarm client: warning: %" PRIu64 " connections on one (source IP, target) fill %.0f%% of "
+			"ip_local_port_range %u-%u; connect() slows down as it fills: more source IPs help\n",
+			load, 100.0 * (double)load / (double)per, lo, hi);
+	return 0;
 }
 
 static void gates(const struct client_config *cfg, struct run_report *r)
@@ -133,86 +197,165 @@ static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 	diagnose(&in, &r->diag);
 }
 
+/* The workers one process runs: global ids [first, first + count). */
+struct group {
+	struct cworker **cw;
+	struct worker_pool pool;
+	unsigned first, count;
+};
+
+static int group_start(struct group *g, const struct client_config *cfg, struct run_ctl *ctl, struct wshared *sh,
+		       unsigned first, unsigned count, unsigned total)
+{
+	memset(g, 0, sizeof(*g));
+	g->first = first;
+	g->count = count;
+	g->cw = calloc(count, sizeof(*g->cw));
+	if (!g->cw) {
+		fprintf(stderr, "tcpswarm client: out of memory\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		char err[256];
+		g->cw[i] = cworker_new(cfg, ctl, &sh[first + i], first + i, total, err, sizeof(err));
+		if (!g->cw[i]) {
+			fprintf(stderr, "tcpswarm client: %s\n", err);
+			return -1;
+		}
+	}
+	wshared_prefault(&sh[first], count);
+	sh[first].rss_base = rss_bytes(); /* before any connection: the memory baseline */
+	int rc = worker_pool_start(&g->pool, count, first, cworker_main, (void *const *)g->cw);
+	if (rc < 0) {
+		fprintf(stderr, "tcpswarm client: cannot start worker threads: %s\n", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void group_wake(struct group *g)
+{
+	for (unsigned i = 0; i < g->pool.started; i++)
+		cworker_wake(g->cw[i]);
+}
+
+static void group_end(struct group *g)
+{
+	if (g->pool.threads)
+		worker_pool_join(&g->pool);
+	for (unsigned i = 0; g->cw && i < g->count; i++)
+		cworker_free(g->cw[i]);
+	free(g->cw);
+	g->cw = NULL;
+}
+
+struct child_args {
+	const struct client_config *cfg;
+	struct run_ctl *ctl;
+	struct wshared *sh;
+	unsigned per_proc, total;
+};
+
+static int client_child(size_t k, void *arg)
+{
+	struct child_args *a = arg;
+	struct group g;
+	int rc = group_start(&g, a->cfg, a->ctl, a->sh, (unsigned)k * a->per_proc, a->per_proc, a->total);
+	if (rc < 0)
+		atomic_store(&a->ctl->phase, PHASE_STOP); /* a worker of the run failed: stop all */
+	group_end(&g);
+	return rc < 0 ? 1 : 0;
+}
+
+/* Wakes local workers so they see a phase change now; worker processes
+ * notice it within their publish interval (200 ms). */
+static void set_phase(struct run_ctl *ctl, struct group *local, int phase)
+{
+	atomic_store_explicit(&ctl->phase, phase, memory_order_release);
+	if (local)
+		group_wake(local);
+}
+
 int client_run(struct client_config *cfg)
 {
-	unsigned workers = cfg->com.workers ? cfg->com.workers : worker_cpu_count();
-	if (workers > cfg->conns)
-		workers = (unsigned)cfg->conns;
+	unsigned per_proc = cfg->com.workers ? cfg->com.workers : worker_cpu_count();
 	struct klimits lim;
 	kstat_read_limits(&lim);
-	if (check_fds(cfg, workers) < 0 || check_ports(cfg, &lim) < 0)
+	unsigned procs = 1;
+	if (plan_processes(cfg, &per_proc, &procs) < 0 || check_ports(cfg, &lim, per_proc * procs, cfg->com.quiet) < 0)
 		return EXIT_USAGE;
+	unsigned workers = per_proc * procs;
 
 	struct run_report rep;
 	memset(&rep, 0, sizeof(rep));
 	rep.is_client = true;
 	rep.workers = workers;
+	rep.processes = procs;
 	rep.conn_struct_bytes = client_conn_size();
 	rep.lat = malloc(sizeof(struct hist));
 	rep.conn_lat = malloc(sizeof(struct hist));
 	struct wshared *sh = wshared_alloc(workers);
-	struct cworker **cw = calloc(workers, sizeof(*cw));
-	void **args = calloc(workers, sizeof(*args));
-	struct run_ctl ctl;
+	struct run_ctl *ctl = run_ctl_alloc();
+	struct group local = {0};
+	struct fanout fo = {0};
+	struct monitor mon;
+	bool have_mon = false;
 	int status = 0;
-	if (!rep.lat || !rep.conn_lat || !sh || !cw || !args) {
+	if (!rep.lat || !rep.conn_lat || !sh || !ctl) {
 		fprintf(stderr, "tcpswarm client: out of memory\n");
 		status = 1;
 		goto out;
 	}
 	hist_reset(rep.lat);
 	hist_reset(rep.conn_lat);
-	atomic_init(&ctl.phase, PHASE_RUN);
-	ctl.start_ns = mono_ns();
-	ctl.end_ns = ctl.start_ns + cfg->com.duration_us * 1000;
-	for (unsigned i = 0; i < workers; i++) {
-		char err[256];
-		cw[i] = cworker_new(cfg, &ctl, &sh[i], i, workers, err, sizeof(err));
-		if (!cw[i]) {
-			fprintf(stderr, "tcpswarm client: %s\n", err);
-			status = 1;
-			goto out;
-		}
-		args[i] = cw[i];
-	}
-	struct monitor mon;
 	if (monitor_init(&mon, &rep, sh, workers, cfg->conns, cfg->com.quiet) < 0) {
 		status = 1;
 		goto out;
 	}
+	have_mon = true;
+	if (procs > 1 && !cfg->com.quiet)
+		fprintf(stderr,
+			"tcpswarm client: %" PRIu64 " connections need more descriptors than one process may hold "
+			"(RLIMIT_NOFILE %" PRId64 "): running %u worker processes x %u threads\n",
+			cfg->conns, lim.n[KL_NOFILE_HARD] ? lim.v[KL_NOFILE_HARD][0] : -1, procs, per_proc);
 	/* the clock starts now: connect pacing and the schedule count from here */
-	ctl.start_ns = mono_ns();
-	ctl.end_ns = ctl.start_ns + cfg->com.duration_us * 1000;
-	rep.start_ns = ctl.start_ns;
-	struct worker_pool pool;
-	int rc = worker_pool_start(&pool, workers, cworker_main, args);
-	if (rc < 0) {
-		fprintf(stderr, "tcpswarm client: cannot start worker threads: %s\n", strerror(-rc));
-		atomic_store(&ctl.phase, PHASE_STOP);
-		for (unsigned i = 0; i < pool.started; i++)
-			cworker_wake(cw[i]);
-		worker_pool_join(&pool);
-		monitor_destroy(&mon);
-		status = 1;
-		goto out;
+	ctl->start_ns = mono_ns();
+	ctl->end_ns = ctl->start_ns + cfg->com.duration_us * 1000;
+	rep.start_ns = ctl->start_ns;
+	struct child_args ca = {cfg, ctl, sh, per_proc, workers};
+	if (procs == 1) {
+		if (group_start(&local, cfg, ctl, sh, 0, workers, workers) < 0) {
+			set_phase(ctl, &local, PHASE_STOP);
+			status = 1;
+			goto out;
+		}
+	} else {
+		int rc = fanout_start(&fo, procs, client_child, &ca);
+		if (rc < 0) {
+			fprintf(stderr, "tcpswarm client: cannot start worker processes: %s\n", strerror(-rc));
+			status = 1;
+			goto out;
+		}
+		monitor_set_processes(&mon, fo.pids, fo.n, per_proc);
 	}
+	char died[200] = "";
 	uint32_t sec = 0;
 	while (!rep.interrupted) {
-		uint64_t next = ctl.start_ns + (uint64_t)(sec + 1) * 1000000000ULL;
-		if (next > ctl.end_ns)
-			next = ctl.end_ns;
+		uint64_t next = ctl->start_ns + (uint64_t)(sec + 1) * 1000000000ULL;
+		if (next > ctl->end_ns)
+			next = ctl->end_ns;
 		rep.interrupted = monitor_wait(&mon, next);
 		if (rep.interrupted)
 			break;
 		monitor_tick(&mon, ++sec);
-		if (next >= ctl.end_ns)
+		if (fo.n && fanout_poll(&fo, died, sizeof(died)) >= 0)
+			break;
+		if (next >= ctl->end_ns || atomic_load(&ctl->phase) == PHASE_STOP)
 			break;
 	}
 	/* drain: no new requests; wait for answers in flight, up to --drain */
-	atomic_store_explicit(&ctl.phase, PHASE_DRAIN, memory_order_release);
-	for (unsigned i = 0; i < workers; i++)
-		cworker_wake(cw[i]);
-	uint64_t drain_end = mono_ns() + (rep.interrupted ? 0 : cfg->drain_us * 1000);
+	set_phase(ctl, &local, PHASE_DRAIN);
+	uint64_t drain_end = mono_ns() + (rep.interrupted || died[0] ? 0 : cfg->drain_us * 1000);
 	while (!rep.interrupted && mono_ns() < drain_end) {
 		struct totals t;
 		totals_collect(sh, workers, &t);
@@ -221,13 +364,17 @@ int client_run(struct client_config *cfg)
 		uint64_t step = mono_ns() + 20000000;
 		rep.interrupted = monitor_wait(&mon, step < drain_end ? step : drain_end);
 	}
-	atomic_store_explicit(&ctl.phase, PHASE_STOP, memory_order_release);
-	for (unsigned i = 0; i < workers; i++)
-		cworker_wake(cw[i]);
-	worker_pool_join(&pool);
-	rep.duration_s = (double)(mono_ns() - ctl.start_ns) / 1e9;
+	monitor_end_load(&mon);
+	set_phase(ctl, &local, PHASE_STOP);
+	if (procs == 1) {
+		group_end(&local);
+	} else {
+		if (!died[0])
+			fanout_poll(&fo, died, sizeof(died));
+		fanout_wait(&fo, 5000);
+	}
+	rep.duration_s = (double)(mono_ns() - ctl->start_ns) / 1e9;
 	monitor_finish(&mon);
-	monitor_destroy(&mon);
 	totals_collect(sh, workers, &rep.tot);
 	final_histograms(sh, workers, &rep);
 	for (unsigned i = 0; i < workers; i++)
@@ -235,19 +382,23 @@ int client_run(struct client_config *cfg)
 			fprintf(stderr, "tcpswarm client: worker %u stopped early: %s\n", i, strerror(sh[i].exit_error));
 	run_diagnosis(cfg, &rep);
 	gates(cfg, &rep);
+	if (died[0]) {
+		snprintf(rep.failure, sizeof(rep.failure), "%s", died);
+		status = 1;
+	}
 	report_summary_client(stdout, &rep, cfg);
 	if (cfg->com.json_path && report_json_client(cfg->com.json_path, &rep, cfg) < 0)
 		status = 1;
 	if (cfg->com.csv_path && report_csv(cfg->com.csv_path, &rep) < 0)
 		status = 1;
-	if (rep.ngate_fail)
+	if (rep.ngate_fail && !status)
 		status = EXIT_GATE;
 out:
-	for (unsigned i = 0; cw && i < workers; i++)
-		cworker_free(cw[i]);
-	free(cw);
-	free(args);
+	if (have_mon)
+		monitor_destroy(&mon);
+	fanout_free(&fo);
 	wshared_free(sh, workers);
+	run_ctl_free(ctl);
 	series_free(&rep.series);
 	free(rep.lat);
 	free(rep.conn_lat);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcpswarm/cli.h"
+#include "tcpswarm/probe.h"
 #include "tcpswarm/run.h"
 
 #ifndef TCPSWARM_VERSION
@@ -16,6 +17,7 @@ static void usage(FILE *out)
 		     "commands:\n"
 		     "  server   accept on every core and answer (echo, sink)\n"
 		     "  client   open N connections at a set rate, send requests open loop, measure\n"
+		     "  probe    read the kernel's limits; say how many connections a plan can reach and which binds first\n"
 		     "  version  print the version\n\n"
 		     "Run 'tcpswarm COMMAND --help' for a command's options.\n");
 }
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
 		}
 		return rc < 0 ? EXIT_USAGE : client_run(&cfg);
 	}
+	if (!strcmp(cmd, "probe"))
+		return probe_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "server")) {
 		struct server_config cfg;
 		int rc = cli_parse_server(argc - 1, argv + 1, &cfg, stderr);
@@ -53,6 +57,6 @@ int main(int argc, char **argv)
 		}
 		return rc < 0 ? EXIT_USAGE : server_run(&cfg);
 	}
-	fprintf(stderr, "tcpswarm: unknown command '%s' (accepted: server, client, version; see tcpswarm --help)\n", cmd);
+	fprintf(stderr, "tcpswarm: unknown command '%s' (accepted: server, client, probe, version; see tcpswarm --help)\n", cmd);
 	return EXIT_USAGE;
 }

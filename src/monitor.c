@@ -1,6 +1,7 @@
 #include "tcpswarm/monitor.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,6 +55,43 @@ bool monitor_wait(struct monitor *m, uint64_t until_ns)
 	}
 }
 
+static uint64_t pid_rss(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned long size = 0, res = 0;
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsigned per_proc)
+{
+	m->pids = pids;
+	m->npids = n;
+	m->per_proc = per_proc;
+}
+
+/* RSS now and at the start, summed over the processes that hold sockets. */
+static void rss_pair(struct monitor *m, uint64_t *now, uint64_t *base)
+{
+	if (!m->npids) {
+		/* the baseline the worker group took once its fixed costs were paid */
+		*now = rss_bytes();
+		*base = m->sh[0].rss_base ? m->sh[0].rss_base : m->rep->rss_base;
+		return;
+	}
+	*now = *base = 0;
+	for (size_t k = 0; k < m->npids; k++) {
+		*now += pid_rss(m->pids[k]);
+		*base += m->sh[k * m->per_proc].rss_base;
+	}
+}
+
 void monitor_tick(struct monitor *m, uint32_t t)
 {
 	struct run_report *r = m->rep;
@@ -86,7 +124,7 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	}
 	if (s.open > r->peak_open) {
 		r->peak_open = s.open;
-		r->rss_at_peak = rss_bytes();
+		rss_pair(m, &r->rss_at_peak, &r->rss_base);
 	}
 	m->prev = now;
 	series_push(&r->series, &s);
@@ -94,15 +132,23 @@ void monitor_tick(struct monitor *m, uint32_t t)
 		report_live(stderr, r, &s, m->target, m->tty);
 }
 
+void monitor_end_load(struct monitor *m)
+{
+	struct run_report *r = m->rep;
+	struct kcounters k;
+	if (m->have_k && kstat_read_counters(&k) >= 0)
+		kcounters_delta(&m->kstart, &k, &r->kdelta);
+	kstat_read_sockstat(&r->sock_end);
+	m->load_ended = true;
+}
+
 void monitor_finish(struct monitor *m)
 {
 	struct run_report *r = m->rep;
 	if (m->live && m->tty)
 		fputc('\n', stderr);
-	struct kcounters k;
-	if (m->have_k && kstat_read_counters(&k) >= 0)
-		kcounters_delta(&m->kstart, &k, &r->kdelta);
-	kstat_read_sockstat(&r->sock_end);
+	if (!m->load_ended)
+		monitor_end_load(m);
 	/* conntrack count and file-nr are gauges: read them again at the end */
 	struct klimits end;
 	kstat_read_limits(&end);

@@ -77,12 +77,17 @@ void reactor_timer_at(struct reactor *r, struct tw_node *n, uint64_t at_ns)
 
 void reactor_timer_cancel(struct reactor *r, struct tw_node *n) { tw_cancel(&r->wheel, n); }
 
-void reactor_stop(struct reactor *r)
+void reactor_wake(struct reactor *r)
 {
-	atomic_store_explicit(&r->stopping, 1, memory_order_release);
 	uint64_t one = 1;
 	ssize_t n = write(r->stopfd, &one, sizeof(one));
 	(void)n; /* EAGAIN means a wake-up is already pending */
+}
+
+void reactor_stop(struct reactor *r)
+{
+	atomic_store_explicit(&r->stopping, 1, memory_order_release);
+	reactor_wake(r);
 }
 
 static void fire_timer(void *ctx, struct tw_node *n)
@@ -148,8 +153,14 @@ int reactor_run(struct reactor *r)
 		r->now_ns = mono_ns();
 		r->turns++;
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u64 == REACTOR_DATA_STOP)
+			if (evs[i].data.u64 == REACTOR_DATA_STOP) {
+				/* a wake-up: drain the counter, or this level-triggered
+				 * fd keeps epoll returning at once (a busy loop) */
+				uint64_t v;
+				ssize_t rd = read(r->stopfd, &v, sizeof(v));
+				(void)rd;
 				continue; /* `stopping` is checked at the top of the loop */
+			}
 			r->ops.on_io(r->ctx, evs[i].data.u64, evs[i].events);
 		}
 		tw_advance(&r->wheel, tick_of(r->now_ns), fire_timer, r);

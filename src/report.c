@@ -176,8 +176,11 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 	const struct totals *t = &r->tot;
 	char tg[96];
 	addr_format(&cfg->targets[0], tg, sizeof(tg));
-	fprintf(out, "\ntcpswarm client: %s%s, %u workers, %.1fs%s\n", tg, cfg->ntargets > 1 ? " (+more)" : "",
-		r->workers, r->duration_s, r->interrupted ? " (interrupted)" : "");
+	fprintf(out, "\ntcpswarm client: %s%s, %u workers in %u process%s, %.1fs%s\n", tg,
+		cfg->ntargets > 1 ? " (+more)" : "", r->workers, r->processes, r->processes == 1 ? "" : "es", r->duration_s,
+		r->interrupted ? " (interrupted)" : "");
+	if (r->failure[0])
+		fprintf(out, "FAILED         %s\n", r->failure);
 	fprintf(out, "connections    target %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64 "  peak open %" PRIu64
 		"\n",
 		cfg->conns, t->conn_established, t->conn_failed, r->peak_open);
@@ -209,8 +212,11 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	char bi[32], bo[32];
 	units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
 	units_fmt_bytes(bo, sizeof(bo), (double)t->bytes_out);
-	fprintf(out, "\ntcpswarm server: %s, mode %s, %u workers, %.1fs%s\n", r->listen_addr, modes[cfg->mode],
-		r->workers, r->duration_s, r->interrupted ? " (stopped by signal)" : "");
+	fprintf(out, "\ntcpswarm server: %s, mode %s, %u workers in %u process%s, %.1fs%s\n", r->listen_addr,
+		modes[cfg->mode], r->workers, r->processes, r->processes == 1 ? "" : "es", r->duration_s,
+		r->interrupted ? " (stopped by signal)" : "");
+	if (r->failure[0])
+		fprintf(out, "FAILED         %s\n", r->failure);
 	fprintf(out, "connections    accepted %" PRIu64 "  closed %" PRIu64 "  peak open %" PRIu64 "  accept errors %" PRIu64
 		"\n",
 		t->accepted, t->closed, r->peak_open, t->accept_errors);

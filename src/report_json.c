@@ -43,6 +43,9 @@ static void head(struct jw *w, const struct run_report *r)
 	jw_str(w, "started_at", when);
 	jw_double(w, "duration_s", r->duration_s);
 	jw_bool(w, "interrupted", r->interrupted);
+	jw_u64(w, "processes", r->processes);
+	if (r->failure[0])
+		jw_str(w, "failure", r->failure);
 }
 
 static void limits(struct jw *w, const struct run_report *r)

@@ -262,12 +262,7 @@ void *sworker_main(void *arg)
 	return NULL;
 }
 
-void sworker_wake(struct sworker *w)
-{
-	uint64_t one = 1;
-	ssize_t n = write(w->r.stopfd, &one, sizeof(one));
-	(void)n;
-}
+void sworker_wake(struct sworker *w) { reactor_wake(&w->r); }
 
 static int read_somaxconn(void)
 {
@@ -370,11 +365,12 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
 	if (rc < 0 || reactor_add_listener(&w->r, w->lfd, LISTENER_DATA) < 0 ||
-	    carry_init(&w->carry, (uint32_t)ss->maxfd, SCRATCH_BYTES) < 0 || !(w->scratch = malloc(SCRATCH_BYTES))) {
+	    carry_init(&w->carry, (uint32_t)ss->maxfd, SCRATCH_BYTES) < 0 || !(w->scratch = calloc(1, SCRATCH_BYTES))) {
 		snprintf(err, errcap, "worker %u: cannot set up its reactor: %s", id, strerror(rc < 0 ? -rc : errno));
 		sworker_free(w);
 		return NULL;
 	}
+	memset(w->scratch, 0, SCRATCH_BYTES); /* fault it in before the RSS baseline */
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (ss->cfg->accept_pause_us)
 		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;

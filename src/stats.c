@@ -65,6 +65,16 @@ void wshared_free(struct wshared *w, size_t n)
 	munmap(w, n * sizeof(*w));
 }
 
+void wshared_prefault(struct wshared *w, size_t n)
+{
+	volatile const uint8_t *p = (const uint8_t *)w;
+	size_t bytes = n * sizeof(*w);
+	uint8_t sink = 0;
+	for (size_t off = 0; off < bytes; off += 4096)
+		sink ^= p[off];
+	(void)sink;
+}
+
 void totals_collect(struct wshared *w, size_t n, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));

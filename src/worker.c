@@ -25,7 +25,7 @@ unsigned worker_cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-int worker_pool_start(struct worker_pool *p, size_t n, void *(*fn)(void *), void *const *args)
+int worker_pool_start(struct worker_pool *p, size_t n, size_t first, void *(*fn)(void *), void *const *args)
 {
 	int cpus[CPU_SETSIZE];
 	int ncpu = allowed_cpus(cpus, CPU_SETSIZE);
@@ -45,7 +45,7 @@ int worker_pool_start(struct worker_pool *p, size_t n, void *(*fn)(void *), void
 		if (ncpu > 0) {
 			cpu_set_t one;
 			CPU_ZERO(&one);
-			CPU_SET(cpus[i % (size_t)ncpu], &one);
+			CPU_SET(cpus[(first + i) % (size_t)ncpu], &one);
 			pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
 		}
 		err = pthread_create(&p->threads[i], &attr, fn, args[i]);

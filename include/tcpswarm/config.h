@@ -14,7 +14,8 @@ enum arrivals { ARRIVALS_UNIFORM, ARRIVALS_POISSON };
 enum server_mode { MODE_ECHO, MODE_SINK };
 
 struct common_config {
-	unsigned workers;       /* 0 = one per allowed CPU */
+	unsigned workers;       /* per process; 0 = one per allowed CPU */
+	unsigned processes;     /* 0 = auto: as many as RLIMIT_NOFILE requires */
 	uint64_t duration_us;   /* client: run length; server: 0 = until signal */
 	const char *json_path;
 	const char *csv_path;
@@ -36,6 +37,7 @@ struct client_config {
 	uint64_t payload;       /* bytes per request frame */
 	uint64_t drain_us;      /* after -T: wait this long for replies in flight */
 	uint64_t seed;
+	bool ignore_plan;       /* run a plan that cannot fit, to see what fails */
 	/* CI gates */
 	bool has_expect_conns, has_max_error_rate, has_max_p99;
 	uint64_t expect_conns;
@@ -50,6 +52,7 @@ struct server_config {
 	uint64_t backlog;
 	enum server_mode mode;
 	uint64_t accept_pause_us; /* test knob: do not accept for this long */
+	uint64_t max_conns;       /* sizes the process count when it is auto */
 };
 
 #endif

@@ -5,6 +5,7 @@
 #define TCPSWARM_MONITOR_H
 
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,11 +18,18 @@ struct monitor {
 	struct totals prev;
 	struct kcounters kstart, kprev;
 	bool have_k;
+	bool load_ended;
 	struct hist *interval; /* this second's latencies */
 	uint64_t target;       /* client: -c, for the live line */
 	bool live, tty;
 	sigset_t sigs;         /* SIGINT, SIGTERM: blocked, waited for */
+	const pid_t *pids;     /* worker processes, if any: RSS is theirs */
+	size_t npids;
+	unsigned per_proc;     /* workers per process: slot of process k is k * per_proc */
 };
+
+/* With worker processes, memory is measured in them, not in the parent. */
+void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsigned per_proc);
 
 /* Blocks SIGINT/SIGTERM in the calling thread (do it before starting
  * workers) and takes the starting snapshot. -1 if out of memory. */
@@ -31,7 +39,12 @@ bool monitor_wait(struct monitor *m, uint64_t until_ns);
 /* Takes one sample (t seconds since start), prints the live line, appends
  * to the series, tracks peak open connections and RSS at that peak. */
 void monitor_tick(struct monitor *m, uint32_t t);
-/* Whole-run kernel deltas, sockstat and limits; ends the live line. */
+/* The load is over (our own teardown follows): takes the whole-run kernel
+ * counter deltas and sockstat now, so closing every connection at the end
+ * (TIME-WAIT, resets) is not counted as the run's. */
+void monitor_end_load(struct monitor *m);
+/* Limits and memory; ends the live line. Calls monitor_end_load if it was
+ * not called. */
 void monitor_finish(struct monitor *m);
 void monitor_destroy(struct monitor *m);
 

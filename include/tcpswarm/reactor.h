@@ -54,5 +54,7 @@ void reactor_timer_cancel(struct reactor *r, struct tw_node *n);
 int reactor_run(struct reactor *r);
 /* Thread-safe, async-signal-safe. */
 void reactor_stop(struct reactor *r);
+/* Makes the loop run one turn now (so on_turn sees a change); thread-safe. */
+void reactor_wake(struct reactor *r);
 
 #endif

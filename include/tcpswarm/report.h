@@ -35,7 +35,9 @@ struct run_report {
 	time_t started_wall;
 	double duration_s;
 	bool interrupted;
-	unsigned workers;
+	unsigned workers;      /* reactor threads over all processes */
+	unsigned processes;
+	char failure[200];     /* a worker process that died, or empty */
 	struct totals tot;
 	uint64_t peak_open;
 	struct hist *lat;      /* request latency, whole run (client) */

@@ -55,6 +55,7 @@ struct wshared {
 	struct hist lat_total;
 	struct hist conn_lat_total;        /* connect latency, whole run */
 	atomic_int done;                   /* worker finished and published */
+	uint64_t rss_base;                 /* first worker of a process: its RSS before connecting */
 	int exit_error;                    /* errno if the worker failed */
 };
 
@@ -74,6 +75,10 @@ const char *close_reason_name(enum close_reason r);
 /* n slots in one shared anonymous mapping; NULL with errno set on failure. */
 struct wshared *wshared_alloc(size_t n);
 void wshared_free(struct wshared *w, size_t n);
+/* Maps the slots' pages into this process (a worker process reaches them
+ * only through its first publish): done before the RSS baseline so the
+ * per-connection memory figure holds per-connection costs only. */
+void wshared_prefault(struct wshared *w, size_t n);
 
 /* Plain (non-atomic) sum of every worker's counters, for the reporter. */
 struct totals {

@@ -14,9 +14,10 @@ struct worker_pool {
 	size_t n, started;
 };
 
-/* Starts n threads running fn(args[i]), thread i pinned to the i-th allowed
- * CPU (modulo their count). 0 or -errno (p->started says how many run). */
-int worker_pool_start(struct worker_pool *p, size_t n, void *(*fn)(void *), void *const *args);
+/* Starts n threads running fn(args[i]), thread i pinned to allowed CPU
+ * number (first + i) modulo their count (first: the global index of this
+ * process's first worker). 0 or -errno (p->started says how many run). */
+int worker_pool_start(struct worker_pool *p, size_t n, size_t first, void *(*fn)(void *), void *const *args);
 void worker_pool_join(struct worker_pool *p);
 
 #endif

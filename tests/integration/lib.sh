@@ -36,11 +36,14 @@ free_port() {
 
 wait_listening() {
 	local port=$1
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 200); do
 		ss -Htln "sport = :$port" | grep -q . && return 0
+		if [ -n "${SERVER_PID:-}" ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			fail "server exited before listening on $port: $(cat "$WORK/server.err" 2>/dev/null)"
+		fi
 		sleep 0.05
 	done
-	fail "server did not listen on $port within 5 s"
+	fail "server did not listen on $port within 10 s: $(cat "$WORK/server.err" 2>/dev/null)"
 }
 
 # start_server PORT ARGS...: runs `tcpswarm server` in the background.

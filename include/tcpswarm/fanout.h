@@ -1,0 +1,46 @@
+/* Worker processes, for runs that need more descriptors than one process
+ * may hold (RLIMIT_NOFILE). Children die with the parent (PR_SET_PDEATHSIG)
+ * and ignore SIGINT: the parent owns the run and stops them through the
+ * shared run_ctl; a child that dies early is reported by fanout_poll. */
+#ifndef TCPSWARM_FANOUT_H
+#define TCPSWARM_FANOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct fanout {
+	pid_t *pids;
+	int *status;   /* wait status, valid once reaped */
+	bool *reaped;
+	size_t n;
+};
+
+/* Forks n children; child k runs child(k, arg) and exits with its return
+ * value. 0, or -errno (children already forked are killed and reaped). */
+int fanout_start(struct fanout *f, size_t n, int (*child)(size_t k, void *arg), void *arg);
+/* Reaps children that ended; returns the index of one that ended abnormally
+ * (signal or nonzero exit) with a message, or -1 if none did. */
+long fanout_poll(struct fanout *f, char *msg, size_t cap);
+/* Waits for every child up to timeout_ms, then SIGKILLs and reaps the rest.
+ * Returns how many ended abnormally. */
+int fanout_wait(struct fanout *f, int timeout_ms);
+void fanout_free(struct fanout *f);
+
+/* Raises the soft RLIMIT_NOFILE toward `want` (never above the hard limit:
+ * that needs privilege) and returns the soft limit now in force. */
+unsigned long long fd_budget_raise(unsigned long long want);
+
+struct run_ctl;
+/* The run's phase lives in a shared mapping so worker processes see it. */
+struct run_ctl *run_ctl_alloc(void);
+void run_ctl_free(struct run_ctl *ctl);
+
+/* Processes needed for `fds` descriptors when each process may hold
+ * `per_proc` (at least 1). */
+static inline size_t fanout_processes_for(unsigned long long fds, unsigned long long per_proc)
+{
+	return per_proc ? (size_t)((fds + per_proc - 1) / per_proc) : 1;
+}
+
+#endif
