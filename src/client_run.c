@@ -282,8 +282,10 @@ int client_run(struct client_config *cfg)
 	struct klimits lim;
 	kstat_read_limits(&lim);
 	unsigned procs = 1;
-	if (plan_processes(cfg, &per_proc, &procs) < 0 || check_ports(cfg, &lim, per_proc * procs, cfg->com.quiet) < 0)
+	if (plan_processes(cfg, &per_proc, &procs) < 0 || check_ports(cfg, &lim, per_proc * procs, cfg->com.quiet) < 0) {
+		srcset_free(&cfg->sources);
 		return EXIT_USAGE;
+	}
 	unsigned workers = per_proc * procs;
 
 	struct run_report rep;

@@ -40,6 +40,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "client")) {
 		struct client_config cfg;
 		int rc = cli_parse_client(argc - 1, argv + 1, &cfg, stderr);
+		if (rc != 0)
+			srcset_free(&cfg.sources); /* client_run owns it otherwise */
 		if (rc == 1) {
 			cli_help_client(stdout);
 			return 0;
