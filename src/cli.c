@@ -33,6 +33,7 @@ static const struct opt client_opts[] = {
 	{"connect-inflight", 0, K_COUNT, C(connect_inflight), NOSET, "N", "most connects in progress at once (default 1000)", NULL},
 	{"connect-timeout", 0, K_DURATION, C(connect_timeout_us), NOSET, "TIME", "give up on a connect after this long (default 3s)", NULL},
 	{"source", 0, K_SOURCE, C(source_spec), NOSET, "RANGE", "source IPs: 127.0.0.2-127.0.0.20, 10.0.1.0/24 or a comma list; sharded over workers (default: kernel's choice)", NULL},
+	{"source-iface", 0, K_STRING, C(source_iface), NOSET, "IFACE", "use every address of this interface (aliases included) as source IPs, in the targets' family", NULL},
 	{"rate", 'r', K_RATE, C(rate), NOSET, "RATE", "requests per second across all connections, open loop (default 0: hold connections idle)", NULL},
 	{"arrivals", 0, K_CHOICE, C(arrivals), NOSET, "KIND", "request spacing: uniform or poisson (default uniform)", arrivals_names},
 	{"payload", 0, K_BYTES, C(payload), NOSET, "BYTES", "request size, 24 to 65535 bytes (default 32)", NULL},
@@ -322,6 +323,14 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 			fprintf(err, "tcpswarm client: --source needs every target in one address family\n");
 			return -1;
 		}
+	if (cfg->source_spec && cfg->source_iface) {
+		fprintf(err, "tcpswarm client: --source and --source-iface exclude each other: give one\n");
+		return -1;
+	}
+	if (cfg->source_iface && srcset_from_iface(&cfg->sources, cfg->source_iface, fam, e, sizeof(e)) < 0) {
+		fprintf(err, "tcpswarm client: option --source-iface: %s\n", e);
+		return -1;
+	}
 	if (cfg->source_spec) {
 		if (srcset_parse(&cfg->sources, cfg->source_spec, e, sizeof(e)) < 0) {
 			fprintf(err, "tcpswarm client: option --source: %s\n", e);

@@ -141,8 +141,8 @@ static int open_socket(struct cworker *w, uint32_t slot, int *fd_out)
 		const struct sockaddr_any *s = &w->cfg->sources.addrs[w->src[(slot / w->cfg->ntargets) % w->nsrc]];
 		/* let connect() choose the port with the full 4-tuple known, so one
 		 * source IP serves a port range per target, not in total */
-		if (s->sa.sa_family == AF_INET)
-			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		/* an IPPROTO_IP option, honoured by IPv6 sockets too */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(fd, &s->sa, s->len) < 0)
 			return errno;
 	}

@@ -198,6 +198,8 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "connect_inflight", cfg->connect_inflight);
 	jw_u64(&w, "connect_timeout_us", cfg->connect_timeout_us);
 	jw_str(&w, "source", cfg->source_spec);
+	if (cfg->source_iface)
+		jw_str(&w, "source_iface", cfg->source_iface);
 	jw_u64(&w, "source_ips", cfg->sources.n);
 	jw_double(&w, "rate", cfg->rate);
 	jw_str(&w, "arrivals", arrivals[cfg->arrivals]);

@@ -32,6 +32,7 @@ struct client_config {
 	uint64_t connect_timeout_us;
 	struct srcset sources;  /* empty: the kernel picks */
 	const char *source_spec;
+	const char *source_iface; /* every address of this interface, aliases included */
 	double rate;            /* requests per second, all connections; 0 = none */
 	enum arrivals arrivals;
 	uint64_t payload;       /* bytes per request frame */

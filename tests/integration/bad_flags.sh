@@ -19,6 +19,8 @@ expect_usage_error "option -w" server -w 0
 expect_usage_error "option -c" probe -c 10x
 expect_usage_error "unknown option '--nope'" probe --nope
 expect_usage_error "option --processes" client --processes many 127.0.0.1:1
+expect_usage_error "option --source-iface" client --source-iface nosuchif0 127.0.0.1:1
+expect_usage_error "exclude each other" client --source 127.0.0.2 --source-iface lo 127.0.0.1:1
 # help is not an error
 timeout 5 "$BIN" client --help | grep -q -- "--connect-rate RATE" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
