@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "tcpswarm/proto_dns.h"
 #include "tcpswarm/units.h"
 
-enum kind { K_PROCESSES, K_COUNT, K_RATE, K_DURATION, K_BYTES, K_STRING, K_FLAG, K_FRACTION, K_CHOICE, K_PORT, K_WORKERS, K_SOURCE };
+enum kind { K_QTYPE, K_COUNT_RANGE, K_DURATION_RANGE, K_HEADER, K_ANSWER, K_PROCESSES, K_COUNT, K_RATE, K_DURATION, K_BYTES, K_STRING, K_FLAG, K_FRACTION, K_CHOICE, K_PORT, K_WORKERS, K_SOURCE };
 
 struct opt {
 	const char *lng;
@@ -22,7 +25,8 @@ struct opt {
 #define NOSET SIZE_MAX
 
 static const char *const arrivals_names[] = {"uniform", "poisson", NULL};
-static const char *const mode_names[] = {"echo", "sink", NULL};
+static const char *const mode_names[] = {"echo", "sink", "http", "dns", NULL};
+static const char *const proto_names[] = {"echo", "dns", "http", NULL};
 
 #define C(f) offsetof(struct client_config, f)
 #define S(f) offsetof(struct server_config, f)
@@ -34,6 +38,14 @@ static const struct opt client_opts[] = {
 	{"connect-timeout", 0, K_DURATION, C(connect_timeout_us), NOSET, "TIME", "give up on a connect after this long (default 3s)", NULL},
 	{"source", 0, K_SOURCE, C(source_spec), NOSET, "RANGE", "source IPs: 127.0.0.2-127.0.0.20, 10.0.1.0/24 or a comma list; sharded over workers (default: kernel's choice)", NULL},
 	{"source-iface", 0, K_STRING, C(source_iface), NOSET, "IFACE", "use every address of this interface (aliases included) as source IPs, in the targets' family", NULL},
+	{"proto", 0, K_CHOICE, C(proto), NOSET, "PROTO", "echo (framed, pipelined), dns (DNS over TCP) or http (HTTP/1.1 keep-alive GET) (default echo)", proto_names},
+	{"qname", 0, K_STRING, C(qname), NOSET, "NAME", "dns: name to query (default example.com)", NULL},
+	{"qtype", 0, K_QTYPE, C(qtype), NOSET, "TYPE", "dns: A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a number (default A)", NULL},
+	{"length", 0, K_COUNT_RANGE, C(len_lo), NOSET, "A-B", "http: body length to ask for (?length=N), random in A-B per request (default 1024)", NULL},
+	{"think", 0, K_DURATION_RANGE, C(think_lo_us), C(has_think), "A-B", "http/dns: after each answer wait a random time in A-B, then ask again (instead of -r)", NULL},
+	{"path", 0, K_STRING, C(path), NOSET, "PATH", "http: request path (default /)", NULL},
+	{"header", 'H', K_HEADER, C(headers), NOSET, "'N: V'", "http: extra request header, repeatable (at most 16)", NULL},
+	{"rtt-log", 0, K_STRING, C(rtt_log), NOSET, "FILE", "one CSV line per answer (time_us,conn,req,latency_us); written in the background, lines dropped (and counted) rather than slow the load", NULL},
 	{"rate", 'r', K_RATE, C(rate), NOSET, "RATE", "requests per second across all connections, open loop (default 0: hold connections idle)", NULL},
 	{"arrivals", 0, K_CHOICE, C(arrivals), NOSET, "KIND", "request spacing: uniform or poisson (default uniform)", arrivals_names},
 	{"payload", 0, K_BYTES, C(payload), NOSET, "BYTES", "request size, 24 to 65535 bytes (default 32)", NULL},
@@ -56,7 +68,10 @@ static const struct opt server_opts[] = {
 	{"bind", 'b', K_STRING, S(bind), NOSET, "ADDR", "address to listen on (default :: dual-stack, else 0.0.0.0)", NULL},
 	{"port", 'p', K_PORT, S(port), NOSET, "PORT", "port to listen on (default 7000)", NULL},
 	{"backlog", 0, K_COUNT, S(backlog), NOSET, "N", "listen backlog; the kernel caps it at net.core.somaxconn (default 65535)", NULL},
-	{"mode", 'm', K_CHOICE, S(mode), NOSET, "MODE", "echo (send back what arrives) or sink (discard) (default echo)", mode_names},
+	{"mode", 'm', K_CHOICE, S(mode), NOSET, "MODE", "echo (send back what arrives), sink (discard), http (GET /?length=N: N bytes) or dns (DNS over TCP) (default echo)", mode_names},
+	{"max-length", 0, K_BYTES, S(max_length), NOSET, "BYTES", "http: largest body served; longer asks are capped (default 10240)", NULL},
+	{"answer", 0, K_ANSWER, S(answer4), NOSET, "ADDR", "dns: address answered: an IPv4 one for A, an IPv6 one for AAAA; repeat for both (default 127.0.0.1 and ::1)", NULL},
+	{"name", 0, K_STRING, S(name), NOSET, "NAME", "dns: answer only this name, NXDOMAIN for others (default: answer every name)", NULL},
 	{"workers", 'w', K_WORKERS, S(com.workers), NOSET, "N", "reactor threads per process, each with its own SO_REUSEPORT listener (default: one per CPU)", NULL},
 	{"processes", 0, K_PROCESSES, S(com.processes), NOSET, "N|auto", "worker processes; auto: enough for --max-conns under RLIMIT_NOFILE (default auto)", NULL},
 	{"max-conns", 0, K_COUNT, S(max_conns), NOSET, "N", "connections the server should be able to hold; sizes auto processes (default 250k)", NULL},
@@ -155,6 +170,40 @@ static int set_value(const struct opt *o, void *cfg, const char *v, char *err, s
 		}
 		*(uint64_t *)field = u;
 		return 0;
+	case K_QTYPE: {
+		int t = proto_dns_qtype_from_str(v);
+		if (t < 0) {
+			snprintf(err, cap, "'%s': expected A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a number 0-65535", v);
+			return -1;
+		}
+		*(int *)field = t;
+		return 0;
+	}
+	case K_COUNT_RANGE: /* field is lo; hi follows it */
+		return units_parse_count_range(v, (uint64_t *)field, (uint64_t *)field + 1, err, cap);
+	case K_DURATION_RANGE:
+		return units_parse_duration_range(v, (uint64_t *)field, (uint64_t *)field + 1, err, cap);
+	case K_HEADER: {
+		struct client_config *c = (struct client_config *)((char *)field - offsetof(struct client_config, headers));
+		const char *colon = strchr(v, ':');
+		if (!colon || colon == v || strpbrk(v, "\r\n")) {
+			snprintf(err, cap, "'%s': expected 'Name: value' (one line)", v);
+			return -1;
+		}
+		if (c->nheaders == MAX_HEADERS) {
+			snprintf(err, cap, "at most %d headers", MAX_HEADERS);
+			return -1;
+		}
+		c->headers[c->nheaders++] = v;
+		return 0;
+	}
+	case K_ANSWER: {
+		struct server_config *c = (struct server_config *)((char *)field - offsetof(struct server_config, answer4));
+		if (inet_pton(AF_INET, v, c->answer4) == 1 || inet_pton(AF_INET6, v, c->answer6) == 1)
+			return 0;
+		snprintf(err, cap, "'%s': expected an IPv4 or IPv6 address", v);
+		return -1;
+	}
 	case K_PROCESSES:
 		if (!strcmp(v, "auto")) {
 			*(unsigned *)field = 0;
@@ -288,6 +337,10 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 	cfg->com.duration_us = 10000000;
 	cfg->drain_us = 1000000;
 	cfg->seed = 1;
+	cfg->qname = "example.com";
+	cfg->qtype = 1; /* A */
+	cfg->len_lo = cfg->len_hi = 1024;
+	cfg->path = "/";
 	int rc = parse(argc, argv, client_opts, cfg, client_target, "client", err);
 	if (rc)
 		return rc;
@@ -311,6 +364,18 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 	}
 	if (cfg->com.duration_us == 0) {
 		fprintf(err, "tcpswarm client: option -T: the run needs a duration above 0 (e.g. 10s)\n");
+		return -1;
+	}
+	if (cfg->has_think && cfg->rate > 0) {
+		fprintf(err, "tcpswarm client: --think and -r exclude each other: -r paces requests open loop, --think waits after each answer\n");
+		return -1;
+	}
+	if (cfg->has_think && cfg->proto == PROTO_ECHO) {
+		fprintf(err, "tcpswarm client: option --think: needs --proto http or dns (echo is pipelined and paced by -r)\n");
+		return -1;
+	}
+	if (cfg->path[0] != '/') {
+		fprintf(err, "tcpswarm client: option --path: '%s' must start with '/'\n", cfg->path);
 		return -1;
 	}
 	if (cfg->connect_timeout_us == 0) {
@@ -351,6 +416,9 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 	cfg->port = 7000;
 	cfg->backlog = 65535;
 	cfg->max_conns = 250000;
+	cfg->max_length = 10240;
+	inet_pton(AF_INET, "127.0.0.1", cfg->answer4);
+	inet_pton(AF_INET6, "::1", cfg->answer6);
 	cfg->mode = MODE_ECHO;
 	int rc = parse(argc, argv, server_opts, cfg, NULL, "server", err);
 	if (rc)

@@ -16,56 +16,11 @@
 #include "tcpswarm/carry.h"
 #include "tcpswarm/proto_echo.h"
 #include "tcpswarm/reactor.h"
+#include "client_internal.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
-
-#define SCRATCH_BYTES (64 * 1024)
-#define SEND_BATCH 64              /* frames per send() when behind schedule */
-#define PUBLISH_EVERY_NS 200000000 /* latency histograms to the reporter */
-
-enum cstate { CS_IDLE, CS_CONNECTING, CS_OPEN, CS_CLOSED };
-enum { CF_WRITABLE = 1 };
-
-/* One connection: 56 bytes, no buffer. While connecting, t_next holds the
- * connect start time; once open, the intended time of the next request. */
-struct cconn {
-	struct tw_node timer; /* connect timeout, then the send schedule */
-	int32_t fd;
-	uint16_t gen;         /* bumps on close: stale epoll events are dropped */
-	uint8_t state;
-	uint8_t flags;
-	uint64_t t_next;
-	uint32_t seq_tx;      /* next sequence number to send */
-	uint32_t seq_rx;      /* next sequence number expected back */
-	uint32_t carry;       /* carry slot holding a split reply's header, or 0 */
-	uint16_t tx_off;      /* bytes of frame seq_tx already written */
-	uint16_t rx_off;      /* bytes of frame seq_rx already read */
-};
-_Static_assert(sizeof(struct cconn) <= 64, "per-connection budget is 64 bytes");
-
-struct cworker {
-	struct reactor r;
-	const struct client_config *cfg;
-	struct run_ctl *ctl;
-	struct wshared *sh;
-	unsigned id, nworkers;
-	struct cconn *conns;
-	uint32_t nconns;
-	uint32_t next_open;       /* next slot to connect */
-	uint32_t inflight, inflight_max;
-	double connect_gap_ns;    /* 0 = unlimited */
-	double req_gap_ns;        /* mean gap between requests on one connection */
-	size_t *src;              /* this worker's shard: indexes into cfg->sources */
-	size_t nsrc;
-	struct carry_pool carry;
-	uint8_t *scratch;
-	uint64_t rng;
-	uint64_t next_publish_ns;
-	int phase;
-	struct hist lat, conn_lat; /* since the last publish */
-};
 
 size_t client_conn_size(void) { return sizeof(struct cconn); }
 
@@ -78,12 +33,12 @@ static uint64_t rnd(struct cworker *w)
 	return w->rng * 0x2545F4914F6CDD1DULL;
 }
 
-static double rnd_unit(struct cworker *w) { return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0); }
+double client_rnd_unit(struct cworker *w) { return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0); }
 
-static uint64_t next_gap(struct cworker *w)
+uint64_t client_next_gap(struct cworker *w)
 {
 	if (w->cfg->arrivals == ARRIVALS_POISSON)
-		return (uint64_t)(-log(1.0 - rnd_unit(w)) * w->req_gap_ns);
+		return (uint64_t)(-log(1.0 - client_rnd_unit(w)) * w->req_gap_ns);
 	return (uint64_t)w->req_gap_ns;
 }
 
@@ -94,7 +49,7 @@ static uint64_t data_of(const struct cworker *w, const struct cconn *c)
 
 static void count_err(struct cworker *w, int err) { ctr_add(&w->sh->c.errs[errslot_of(err)], 1); }
 
-static void conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
+void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
 {
 	if (c->state == CS_CONNECTING) {
 		w->inflight--;
@@ -166,7 +121,7 @@ static void start_connect(struct cworker *w, uint32_t slot)
 		err = rc < 0 ? -rc : 0;
 	}
 	if (err) {
-		conn_close(w, c, CR_CONNECT_FAILED, err);
+		client_conn_close(w, c, CR_CONNECT_FAILED, err);
 		return;
 	}
 	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + w->cfg->connect_timeout_us * 1000);
@@ -197,7 +152,7 @@ static void send_due(struct cworker *w, struct cconn *c)
 				len += fsz;
 			}
 			times[nf++] = t;
-			t += next_gap(w);
+			t += client_next_gap(w);
 		}
 		times[nf] = t;
 		ssize_t n = send(c->fd, w->scratch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -206,7 +161,7 @@ static void send_due(struct cworker *w, struct cconn *c)
 				c->flags &= ~CF_WRITABLE;
 				return;
 			}
-			conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+			client_conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
 			return;
 		}
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
@@ -239,11 +194,22 @@ static int reply_done(void *ctx, const uint8_t *hdr)
 	if (proto_echo_parse(hdr, &h) < 0 || h.conn != (uint32_t)(c - w->conns) || h.seq != c->seq_rx ||
 	    c->seq_rx == c->seq_tx)
 		return -1;
-	uint64_t lat = w->r.now_ns > h.intended_ns ? w->r.now_ns - h.intended_ns : 0;
-	hist_record(&w->lat, (lat + 500) / 1000);
+	client_answered(w, c, h.intended_ns);
+	return 0;
+}
+
+void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns)
+{
+	uint64_t now = w->r.now_ns;
+	uint64_t lat_us = ((now > intended_ns ? now - intended_ns : 0) + 500) / 1000;
+	hist_record(&w->lat, lat_us);
+	if (w->rtt) {
+		struct rtt_rec x = {.t_us = (now - w->ctl->start_ns) / 1000, .lat_us = lat_us,
+				    .conn = (uint32_t)(c - w->conns) * w->nworkers + w->id, .req = c->seq_rx};
+		rtt_push(w->rtt, &x);
+	}
 	c->seq_rx++;
 	ctr_add(&w->sh->c.req_answered, 1);
-	return 0;
 }
 
 /* Consumes echoed bytes; a frame split across reads keeps its header in a
@@ -274,7 +240,7 @@ static void on_readable(struct cworker *w, struct cconn *c)
 			if (rc < 0) {
 				if (rc == -1)
 					ctr_add(&w->sh->c.req_errors, 1);
-				conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
+				client_conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
 				return;
 			}
 			if ((size_t)n < SCRATCH_BYTES)
@@ -282,14 +248,14 @@ static void on_readable(struct cworker *w, struct cconn *c)
 			continue;
 		}
 		if (n == 0) {
-			conn_close(w, c, CR_PEER_CLOSED, 0);
+			client_conn_close(w, c, CR_PEER_CLOSED, 0);
 			return;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
 		if (errno == EINTR)
 			continue;
-		conn_close(w, c, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+		client_conn_close(w, c, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
 		return;
 	}
 }
@@ -301,7 +267,7 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		err = errno;
 	if (err) {
-		conn_close(w, c, CR_CONNECT_FAILED, err);
+		client_conn_close(w, c, CR_CONNECT_FAILED, err);
 		return;
 	}
 	uint64_t us = (w->r.now_ns - c->t_next + 500) / 1000;
@@ -314,10 +280,12 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	ctr_add(&w->sh->c.conn_open, 1);
 	reactor_timer_cancel(&w->r, &c->timer);
 	c->t_next = UINT64_MAX; /* no schedule: nothing is ever due */
-	if (w->req_gap_ns > 0) {
+	if (w->cfg->proto != PROTO_ECHO) {
+		rr_first(w, c);
+	} else if (w->req_gap_ns > 0) {
 		/* a random phase spreads connections over the interval instead of
 		 * firing every connection that opened in one turn together */
-		double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)next_gap(w) : rnd_unit(w) * w->req_gap_ns;
+		double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)client_next_gap(w) : client_rnd_unit(w) * w->req_gap_ns;
 		c->t_next = w->r.now_ns + (uint64_t)first;
 		if (c->t_next < w->ctl->end_ns)
 			reactor_timer_at(&w->r, &c->timer, c->t_next);
@@ -340,14 +308,21 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 		if (c->state != CS_OPEN)
 			return;
 	}
+	const bool echo = w->cfg->proto == PROTO_ECHO;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
-		on_readable(w, c);
+		if (echo)
+			on_readable(w, c);
+		else
+			rr_on_readable(w, c);
 		if (c->state != CS_OPEN)
 			return;
 	}
 	if (events & (EPOLLOUT | EPOLLERR)) {
 		c->flags |= CF_WRITABLE;
-		send_due(w, c);
+		if (echo)
+			send_due(w, c);
+		else
+			rr_send_due(w, c);
 	}
 }
 
@@ -356,9 +331,11 @@ static void on_timer(void *ctx, struct tw_node *n)
 	struct cworker *w = ctx;
 	struct cconn *c = (struct cconn *)n; /* timer is the first member */
 	if (c->state == CS_CONNECTING)
-		conn_close(w, c, CR_CONNECT_TIMEOUT, ETIMEDOUT);
-	else if (c->state == CS_OPEN)
+		client_conn_close(w, c, CR_CONNECT_TIMEOUT, ETIMEDOUT);
+	else if (c->state == CS_OPEN && w->cfg->proto == PROTO_ECHO)
 		send_due(w, c);
+	else if (c->state == CS_OPEN)
+		rr_send_due(w, c);
 }
 
 static void publish(struct cworker *w)
@@ -410,9 +387,9 @@ static void on_turn(void *ctx)
 static uint64_t unsent_due(struct cworker *w, struct cconn *c)
 {
 	uint64_t n = 0;
-	if (w->req_gap_ns <= 0)
-		return 0;
-	for (uint64_t t = c->t_next; t < w->ctl->end_ns && n < 10000000; t += next_gap(w))
+	if (w->req_gap_ns <= 0 || w->cfg->has_think)
+		return 0; /* no schedule, or a closed loop: nothing was intended */
+	for (uint64_t t = c->t_next; t < w->ctl->end_ns && n < 10000000; t += client_next_gap(w))
 		n++;
 	return n;
 }
@@ -432,7 +409,7 @@ void *cworker_main(void *arg)
 			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
 		}
 		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
-			conn_close(w, c, CR_RUN_END, 0);
+			client_conn_close(w, c, CR_RUN_END, 0);
 	}
 	uint64_t sent = ctr_get(&w->sh->c.req_sent);
 	ctr_set(&w->sh->c.req_intended, sent + unsent);
@@ -481,8 +458,18 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 			w->nsrc = srcset_shard(&cfg->sources, id, nworkers, w->src, cfg->sources.n, &shared);
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
+	char perr[256] = "";
+	w->rtt = ctl->rtt ? &ctl->rtt[id] : NULL;
 	if (!w->conns || !w->scratch || (cfg->sources.n && !w->src) || rc < 0 ||
-	    carry_init(&w->carry, w->nconns, ECHO_HDR) < 0) {
+	    (cfg->proto == PROTO_ECHO ? carry_init(&w->carry, w->nconns, ECHO_HDR) : rr_init(w, perr, sizeof(perr))) < 0) {
+		if (perr[0]) {
+			snprintf(err, errcap, "%s", perr);
+			if (rc == 0)
+				reactor_destroy(&w->r);
+			w->r.epfd = w->r.stopfd = -1;
+			cworker_free(w);
+			return NULL;
+		}
 		snprintf(err, errcap, "worker %u: cannot allocate its reactor or %u connection slots: %s", id, w->nconns,
 			 strerror(rc < 0 ? -rc : ENOMEM));
 		if (rc == 0)
@@ -505,6 +492,7 @@ void cworker_free(struct cworker *w)
 	if (w->conns)
 		munmap(w->conns, (size_t)w->nconns * sizeof(struct cconn));
 	carry_destroy(&w->carry);
+	rr_free(w);
 	free(w->scratch);
 	free(w->src);
 	free(w);

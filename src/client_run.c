@@ -298,6 +298,7 @@ int client_run(struct client_config *cfg)
 	rep.conn_lat = malloc(sizeof(struct hist));
 	struct wshared *sh = wshared_alloc(workers);
 	struct run_ctl *ctl = run_ctl_alloc();
+	struct rttlog *rtt = NULL;
 	struct group local = {0};
 	struct fanout fo = {0};
 	struct monitor mon;
@@ -310,6 +311,15 @@ int client_run(struct client_config *cfg)
 	}
 	hist_reset(rep.lat);
 	hist_reset(rep.conn_lat);
+	if (cfg->rtt_log) {
+		char err[300];
+		ctl->rtt = rtt_rings_alloc(workers);
+		if (!ctl->rtt || !(rtt = rttlog_start(cfg->rtt_log, ctl->rtt, workers, err, sizeof(err)))) {
+			fprintf(stderr, "tcpswarm client: %s\n", ctl->rtt ? err : "out of memory");
+			status = ctl->rtt ? EXIT_USAGE : 1;
+			goto out;
+		}
+	}
 	if (monitor_init(&mon, &rep, sh, workers, cfg->conns, cfg->com.quiet) < 0) {
 		status = 1;
 		goto out;
@@ -379,6 +389,14 @@ int client_run(struct client_config *cfg)
 	monitor_finish(&mon);
 	totals_collect(sh, workers, &rep.tot);
 	final_histograms(sh, workers, &rep);
+	if (rtt) {
+		int64_t written = rttlog_stop(rtt, &rep.tot.rtt_dropped);
+		rtt = NULL;
+		if (written < 0)
+			status = 1;
+		else
+			rep.tot.rtt_written = (uint64_t)written;
+	}
 	for (unsigned i = 0; i < workers; i++)
 		if (sh[i].exit_error)
 			fprintf(stderr, "tcpswarm client: worker %u stopped early: %s\n", i, strerror(sh[i].exit_error));
@@ -396,6 +414,12 @@ int client_run(struct client_config *cfg)
 	if (rep.ngate_fail && !status)
 		status = EXIT_GATE;
 out:
+	if (rtt) {
+		uint64_t dropped;
+		rttlog_stop(rtt, &dropped);
+	}
+	if (ctl)
+		rtt_rings_free(ctl->rtt, workers);
 	if (have_mon)
 		monitor_destroy(&mon);
 	fanout_free(&fo);

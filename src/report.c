@@ -171,6 +171,40 @@ static void diagnosis_lines(FILE *out, const struct run_report *r)
 	}
 }
 
+static const char *const rcode_names[16] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+					     "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11",
+					     "RCODE12", "RCODE13", "RCODE14", "RCODE15"};
+static const char *const status_names[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+const char *report_rcode_name(unsigned rc) { return rcode_names[rc & 15]; }
+const char *report_status_name(unsigned cls) { return cls < 6 ? status_names[cls] : "other"; }
+
+static void proto_lines(FILE *out, const struct run_report *r, const struct client_config *cfg)
+{
+	const struct totals *t = &r->tot;
+	bool any = false;
+	if (cfg->proto == PROTO_DNS)
+		for (unsigned k = 0; k < 16; k++)
+			if (t->rcode[k]) {
+				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  answers      ", rcode_names[k], t->rcode[k]);
+				any = true;
+			}
+	if (cfg->proto == PROTO_HTTP) {
+		for (unsigned k = 0; k < 6; k++)
+			if (t->status[k]) {
+				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  responses    ", status_names[k], t->status[k]);
+				any = true;
+			}
+		if (any)
+			fprintf(out, "; wrong body length %" PRIu64, t->bad_length);
+	}
+	if (any)
+		fputc('\n', out);
+	if (cfg->rtt_log)
+		fprintf(out, "  rtt log      %" PRIu64 " lines to %s, %" PRIu64 " dropped (writer could not keep up)\n",
+			t->rtt_written, cfg->rtt_log, t->rtt_dropped);
+}
+
 void report_summary_client(FILE *out, const struct run_report *r, const struct client_config *cfg)
 {
 	const struct totals *t = &r->tot;
@@ -186,12 +220,13 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 		cfg->conns, t->conn_established, t->conn_failed, r->peak_open);
 	errors_line(out, t);
 	pct_line(out, "connect", r->conn_lat, false);
-	if (cfg->rate > 0) {
+	if (cfg->rate > 0 || cfg->has_think) {
 		fprintf(out, "requests       intended %" PRIu64 "  sent %" PRIu64 "  answered %" PRIu64 "  lost %" PRIu64
 			"  errors %" PRIu64 "  (%.0f/s answered)\n",
 			t->req_intended, t->req_sent, t->req_answered, t->req_lost, t->req_errors,
 			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0);
 		pct_line(out, "latency", r->lat, true);
+		proto_lines(out, r, cfg);
 		char bi[32], bo[32];
 		units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
 		units_fmt_bytes(bo, sizeof(bo), (double)t->bytes_out);
@@ -207,7 +242,7 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 
 void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg)
 {
-	static const char *const modes[] = {"echo", "sink"};
+	static const char *const modes[] = {"echo", "sink", "http", "dns"};
 	const struct totals *t = &r->tot;
 	char bi[32], bo[32];
 	units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
@@ -224,6 +259,23 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64
 		"\n",
 		r->backlog_effective, cfg->backlog, t->listen_queue_peak);
+	if (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS) {
+		fprintf(out, "requests       answered %" PRIu64 " (%.0f/s)  malformed %" PRIu64 "\n", t->req_answered,
+			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0, t->req_errors);
+		bool any = false;
+		for (unsigned k = 0; k < 16 && cfg->mode == MODE_DNS; k++)
+			if (t->rcode[k]) {
+				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  answers      ", rcode_names[k], t->rcode[k]);
+				any = true;
+			}
+		for (unsigned k = 0; k < 6 && cfg->mode == MODE_HTTP; k++)
+			if (t->status[k]) {
+				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  responses    ", status_names[k], t->status[k]);
+				any = true;
+			}
+		if (any)
+			fputc('\n', out);
+	}
 	fprintf(out, "bytes          in %s  out %s\n", bi, bo);
 	memory_line(out, r);
 	kernel_lines(out, r);

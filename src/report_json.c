@@ -208,6 +208,21 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "drain_us", cfg->drain_us);
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "seed", cfg->seed);
+	static const char *const protos[] = {"echo", "dns", "http"};
+	jw_str(&w, "proto", protos[cfg->proto]);
+	if (cfg->proto == PROTO_DNS) {
+		jw_str(&w, "qname", cfg->qname);
+		jw_i64(&w, "qtype", cfg->qtype);
+	}
+	if (cfg->proto == PROTO_HTTP) {
+		jw_str(&w, "path", cfg->path);
+		jw_u64(&w, "length_min", cfg->len_lo);
+		jw_u64(&w, "length_max", cfg->len_hi);
+	}
+	if (cfg->has_think) {
+		jw_u64(&w, "think_min_us", cfg->think_lo_us);
+		jw_u64(&w, "think_max_us", cfg->think_hi_us);
+	}
 	jw_obj_end(&w);
 	limits(&w, r);
 	jw_obj_begin(&w, "connections");
@@ -233,6 +248,25 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "errors", t->req_errors);
 	jw_u64(&w, "bytes_in", t->bytes_in);
 	jw_u64(&w, "bytes_out", t->bytes_out);
+	if (cfg->proto == PROTO_DNS) {
+		jw_obj_begin(&w, "by_rcode");
+		for (unsigned k = 0; k < 16; k++)
+			if (t->rcode[k])
+				jw_u64(&w, report_rcode_name(k), t->rcode[k]);
+		jw_obj_end(&w);
+	}
+	if (cfg->proto == PROTO_HTTP) {
+		jw_obj_begin(&w, "by_status");
+		for (unsigned k = 0; k < 6; k++)
+			if (t->status[k])
+				jw_u64(&w, report_status_name(k), t->status[k]);
+		jw_obj_end(&w);
+		jw_u64(&w, "bad_length", t->bad_length);
+	}
+	if (cfg->rtt_log) {
+		jw_u64(&w, "rtt_log_lines", t->rtt_written);
+		jw_u64(&w, "rtt_log_dropped", t->rtt_dropped);
+	}
 	jw_obj_end(&w);
 	percentiles(&w, "latency_us", r->lat, true);
 	tail(&w, r);
@@ -246,7 +280,7 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg)
 {
-	static const char *const modes[] = {"echo", "sink"};
+	static const char *const modes[] = {"echo", "sink", "http", "dns"};
 	FILE *f = open_out(path, "JSON");
 	if (!f)
 		return -1;
@@ -277,8 +311,24 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "accept_queue_peak", t->listen_queue_peak);
 	jw_obj_end(&w);
 	jw_obj_begin(&w, "requests");
+	jw_u64(&w, "answered", t->req_answered);
+	jw_u64(&w, "errors", t->req_errors);
 	jw_u64(&w, "bytes_in", t->bytes_in);
 	jw_u64(&w, "bytes_out", t->bytes_out);
+	if (cfg->mode == MODE_DNS) {
+		jw_obj_begin(&w, "by_rcode");
+		for (unsigned k = 0; k < 16; k++)
+			if (t->rcode[k])
+				jw_u64(&w, report_rcode_name(k), t->rcode[k]);
+		jw_obj_end(&w);
+	}
+	if (cfg->mode == MODE_HTTP) {
+		jw_obj_begin(&w, "by_status");
+		for (unsigned k = 0; k < 6; k++)
+			if (t->status[k])
+				jw_u64(&w, report_status_name(k), t->status[k]);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
 	tail(&w, r);
 	jw_obj_end(&w);

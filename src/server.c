@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "tcpswarm/server.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -16,49 +17,21 @@
 
 #include "tcpswarm/carry.h"
 #include "tcpswarm/reactor.h"
-
-#define SCRATCH_BYTES (16 * 1024) /* one read; also the carry slot size */
-#define LISTENER_DATA (UINT64_MAX - 1)
-#define QUEUE_SAMPLE_NS 100000000 /* listener queue sampled 10 times a second */
-
-enum { SS_FREE, SS_OPEN };
-
-/* One accepted connection: 16 bytes, indexed by fd. */
-struct sconn {
-	uint32_t gen;
-	uint16_t owner;    /* worker that accepted it */
-	uint8_t state;
-	uint8_t unused;
-	uint32_t carry;    /* unsent echo output while the peer is not reading */
-	uint16_t pend_off; /* bytes of the carry slot already echoed */
-	uint16_t pend_len;
-};
-_Static_assert(sizeof(struct sconn) <= 64, "per-connection budget is 64 bytes");
-
-struct sworker {
-	struct reactor r;
-	struct server_shared *ss;
-	struct wshared *sh;
-	unsigned id;
-	int lfd;
-	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE */
-	uint64_t accept_from_ns;
-	uint64_t next_sample_ns;
-	struct carry_pool carry;
-	uint8_t *scratch;
-};
+#include "server_internal.h"
 
 size_t server_conn_size(void) { return sizeof(struct sconn); }
 
-static struct sconn *conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
 
-static void conn_close(struct sworker *w, int fd, enum close_reason why, int err)
+
+void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err)
 {
-	struct sconn *c = conn_at(w, fd);
+	struct sconn *c = server_conn_at(w, fd);
 	if (c->carry) {
 		carry_put(&w->carry, c->carry);
 		c->carry = 0;
 	}
+	c->body_left = 0;
+	c->flags = 0;
 	c->state = SS_FREE;
 	c->gen++;
 	close(fd);
@@ -79,7 +52,7 @@ static int flush_pending(struct sworker *w, int fd, struct sconn *c)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+			server_conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
 			return -1;
 		}
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
@@ -99,7 +72,7 @@ static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
 	ssize_t n = send(fd, w->scratch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+			server_conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
 			return -1;
 		}
 		n = 0;
@@ -108,7 +81,7 @@ static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
 	if ((size_t)n == len)
 		return 1;
 	if (!(c->carry = carry_get(&w->carry))) {
-		conn_close(w, fd, CR_NO_CARRY, 0);
+		server_conn_close(w, fd, CR_NO_CARRY, 0);
 		return -1;
 	}
 	memcpy(carry_ptr(&w->carry, c->carry), w->scratch + n, len - (size_t)n);
@@ -131,14 +104,14 @@ static void serve(struct sworker *w, int fd, struct sconn *c)
 			continue;
 		}
 		if (n == 0) {
-			conn_close(w, fd, CR_PEER_CLOSED, 0);
+			server_conn_close(w, fd, CR_PEER_CLOSED, 0);
 			return;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
 		if (errno == EINTR)
 			continue;
-		conn_close(w, fd, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+		server_conn_close(w, fd, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
 		return;
 	}
 }
@@ -180,15 +153,17 @@ static void accept_all(struct sworker *w)
 			close(fd);
 			continue;
 		}
-		struct sconn *c = conn_at(w, fd);
+		struct sconn *c = server_conn_at(w, fd);
 		c->state = SS_OPEN;
 		c->owner = (uint16_t)w->id;
 		c->carry = 0;
+		c->body_left = 0;
+		c->flags = 0;
 		ctr_add(&w->sh->c.accepted, 1);
 		ctr_add(&w->sh->c.conn_open, 1);
 		int rc = reactor_add(&w->r, fd, (uint64_t)c->gen << 32 | (uint32_t)fd);
 		if (rc < 0) {
-			conn_close(w, fd, CR_IO_ERROR, -rc);
+			server_conn_close(w, fd, CR_IO_ERROR, -rc);
 			continue;
 		}
 	}
@@ -203,10 +178,13 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 		return;
 	}
 	int fd = (int)(uint32_t)data;
-	struct sconn *c = conn_at(w, fd);
+	struct sconn *c = server_conn_at(w, fd);
 	if (c->state != SS_OPEN || c->gen != (uint32_t)(data >> 32))
 		return;
-	serve(w, fd, c);
+	if (w->ss->cfg->mode == MODE_HTTP || w->ss->cfg->mode == MODE_DNS)
+		rr_serve(w, fd, c);
+	else
+		serve(w, fd, c);
 }
 
 static void on_timer(void *ctx, struct tw_node *n)
@@ -293,6 +271,20 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		else
 			close(probe);
 	}
+	if (cfg->name) {
+		/* the parser gives names lower-cased, without the final dot */
+		size_t n = strlen(cfg->name);
+		if (n && cfg->name[n - 1] == '.')
+			n--;
+		if (n == 0 || n >= sizeof(ss->name_buf)) {
+			snprintf(err, errcap, "option --name: '%s' is not a DNS name", cfg->name);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			ss->name_buf[i] = (char)tolower((unsigned char)cfg->name[i]);
+		ss->name_buf[n] = 0;
+		ss->name = ss->name_buf;
+	}
 	int somax = read_somaxconn();
 	ss->backlog_effective = somax > 0 && (uint64_t)somax < cfg->backlog ? somax : (int)cfg->backlog;
 	struct rlimit rl;
@@ -365,12 +357,13 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
 	if (rc < 0 || reactor_add_listener(&w->r, w->lfd, LISTENER_DATA) < 0 ||
-	    carry_init(&w->carry, (uint32_t)ss->maxfd, SCRATCH_BYTES) < 0 || !(w->scratch = calloc(1, SCRATCH_BYTES))) {
+	    carry_init(&w->carry, (uint32_t)ss->maxfd, SCRATCH_BYTES) < 0 || !(w->scratch = calloc(1, SCRATCH_BYTES)) || !(w->out = calloc(1, OUT_BYTES))) {
 		snprintf(err, errcap, "worker %u: cannot set up its reactor: %s", id, strerror(rc < 0 ? -rc : errno));
 		sworker_free(w);
 		return NULL;
 	}
-	memset(w->scratch, 0, SCRATCH_BYTES); /* fault it in before the RSS baseline */
+	memset(w->scratch, 0, SCRATCH_BYTES); /* fault them in before the RSS baseline */
+	memset(w->out, 0, OUT_BYTES);
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (ss->cfg->accept_pause_us)
 		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;
@@ -383,9 +376,9 @@ void sworker_free(struct sworker *w)
 		return;
 	/* close the connections this worker accepted */
 	for (size_t fd = 0; w->ss->conns && fd < w->ss->maxfd; fd++) {
-		struct sconn *c = conn_at(w, (int)fd);
+		struct sconn *c = server_conn_at(w, (int)fd);
 		if (c->state == SS_OPEN && c->owner == w->id)
-			conn_close(w, (int)fd, CR_RUN_END, 0);
+			server_conn_close(w, (int)fd, CR_RUN_END, 0);
 	}
 	if (w->r.epfd >= 0)
 		reactor_destroy(&w->r);
@@ -395,5 +388,6 @@ void sworker_free(struct sworker *w)
 		close(w->reserve_fd);
 	carry_destroy(&w->carry);
 	free(w->scratch);
+	free(w->out);
 	free(w);
 }

@@ -158,7 +158,7 @@ int server_run(const struct server_config *cfg)
 	}
 	if (!cfg->com.quiet)
 		fprintf(stderr, "tcpswarm server: listening on %s, mode %s, %u workers in %u process%s, backlog %d\n",
-			rep.listen_addr, cfg->mode == MODE_ECHO ? "echo" : "sink", workers, procs, procs == 1 ? "" : "es",
+			rep.listen_addr, (const char *const[]){"echo", "sink", "http", "dns"}[cfg->mode], workers, procs, procs == 1 ? "" : "es",
 			ss.backlog_effective);
 	uint32_t sec = 0;
 	for (;;) {

@@ -100,6 +100,11 @@ void totals_collect(struct wshared *w, size_t n, struct totals *t)
 			t->close[r] += ctr_get(&c->close[r]);
 		t->listen_queue += ctr_get(&c->listen_queue);
 		t->listen_queue_peak += ctr_get(&c->listen_queue_peak);
+		for (int k = 0; k < 16; k++)
+			t->rcode[k] += ctr_get(&c->rcode[k]);
+		for (int k = 0; k < 6; k++)
+			t->status[k] += ctr_get(&c->status[k]);
+		t->bad_length += ctr_get(&c->bad_length);
 		if (ctr_get(&c->last_established_ns) > t->last_established_ns)
 			t->last_established_ns = ctr_get(&c->last_established_ns);
 	}

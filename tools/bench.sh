@@ -4,8 +4,24 @@
 # echo rate sustained (answered >= 99% of intended, p99 under 50 ms) at 5 and 2,000
 # connections, and user bytes per idle connection on each side.
 #   tools/bench.sh [BUILD_DIR]      (default: build, Release)
+#   tools/bench.sh --scale [N] [BUILD_DIR]
+#                                   only the scale section (below): the most connections one
+#                                   client command holds against one server command (default N 1m)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SCALE=""
+if [ "${1:-}" = --scale ]; then
+	shift
+	SCALE=1m
+	if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+(\.[0-9]+)?[kKmM]?$ ]]; then
+		SCALE=$1
+		shift
+	fi
+	SCALE=$(awk -v s="$SCALE" 'BEGIN { m = 1; u = tolower(substr(s, length(s)))
+		if (u == "k") m = 1000; else if (u == "m") m = 1000000
+		if (m > 1) s = substr(s, 1, length(s) - 1); printf "%d", s * m }')
+	[ "$SCALE" -ge 1 ] || { echo "bench.sh: --scale N: N must be a count (200k, 1m)" >&2; exit 2; }
+fi
 B=${1:-build}
 if [ ! -x "$B/tcpswarm" ]; then
 	tools/deps.sh
@@ -34,6 +50,184 @@ server_stop() {
 	wait "$SERVER" || true
 	SERVER=""
 }
+
+# ===========================================================================
+# Scale section: tools/bench.sh --scale [N]   (default N = 1m)
+# The most concurrent connections ONE client command holds against ONE server
+# command on loopback (both fan out over processes by themselves; the client
+# picks 127.0.0.x source IPs by itself). Connects at full speed, holds idle
+# (-r 0) for SCALE_HOLD seconds (default 10) once all are up (or once the count
+# stops growing), then stops the client with SIGINT (it still writes its
+# summary and JSON) and the server with SIGINT.
+# Prints: established and held, time to all and conn/s (client JSON); the
+# kernel's own counts during the hold (sockstat TCP inuse, and ss on the
+# server port); kernel memory per connection = slab growth (/proc/meminfo Slab
+# and SUnreclaim, idle baseline vs the hold) per socket and per loopback pair,
+# with the slab caches that grew most; user memory per connection from both
+# JSONs. When N is not reached: what was reached, and the client's diagnosis.
+# Before exiting it waits until the kernel has released the sockets
+# (sockstat TCP inuse back near the baseline; TIME-WAIT may stay).
+# Needs about 10 KB of RAM per connection (both sides on this host); refuses
+# when MemAvailable is short. Sets no sysctl.
+# ===========================================================================
+if [ -n "$SCALE" ]; then
+	N=$SCALE
+	HOLD=${SCALE_HOLD:-10}
+	CLIENT=""
+	sockstat_tcp() { # FIELD (inuse, tw, orphan, mem) of the TCP line
+		awk -v f="$1" '$1 == "TCP:" { for (i = 2; i < NF; i += 2) if ($i == f) print $(i + 1) }' /proc/net/sockstat
+	}
+	meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+	slab_snapshot() { # name bytes (slabs x pages per slab x page size)
+		awk -v pg="$(getconf PAGESIZE)" 'NR > 2 { print $1, $15 * $6 * pg }' /proc/slabinfo 2>/dev/null || true
+	}
+	wait_released() { # wait (up to 180 s) for TCP inuse to come back near the baseline
+		local limit=$((BASE_INUSE + 1000)) t=0 now
+		while now=$(sockstat_tcp inuse) && [ "$now" -gt "$limit" ] && [ $t -lt 180 ]; do
+			sleep 1
+			t=$((t + 1))
+		done
+		echo "released:       TCP inuse $now after ${t} s (baseline $BASE_INUSE; tw now $(sockstat_tcp tw))"
+	}
+	scale_cleanup() {
+		local rc=$?
+		if [ -n "$CLIENT" ]; then
+			kill -INT "$CLIENT" 2>/dev/null || true
+			wait "$CLIENT" 2>/dev/null || true
+			CLIENT=""
+		fi
+		if [ -n "$SERVER" ]; then
+			kill -INT "$SERVER" 2>/dev/null || true
+			wait "$SERVER" 2>/dev/null || true
+			SERVER=""
+		fi
+		[ -n "${BASE_INUSE:-}" ] && [ "$rc" -ne 0 ] && wait_released
+		cleanup
+	}
+	trap scale_cleanup EXIT
+	fmt_mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+
+	avail_kb=$(meminfo_kb MemAvailable)
+	need_kb=$((N * 12)) # ~10 KB per loopback pair, plus margin
+	if [ "$avail_kb" -lt "$need_kb" ]; then
+		echo "bench --scale $N: needs about $((need_kb / 1048576 + 1)) GiB of RAM (~10 KB per loopback connection pair)," \
+			"MemAvailable is $((avail_kb / 1048576)) GiB; try a smaller N" >&2
+		exit 1
+	fi
+	if ss -Htln "sport = :$PORT" | grep -q .; then
+		echo "bench --scale: port $PORT is in use; set PORT=..." >&2
+		exit 1
+	fi
+	# time budget: connecting at >= 5k conn/s, plus the hold; the client returns by itself at the end
+	BUDGET=$((60 + N / 5000 + HOLD))
+	echo "tcpswarm scale bench: $N connections, one client and one server command on loopback, $(nproc) CPUs," \
+		"$(($(meminfo_kb MemTotal) / 1048576)) GiB RAM, $(uname -r), ulimit -Hn $(ulimit -Hn)"
+	echo "limits:         fs.file-max $(cat /proc/sys/fs/file-max), tcp_mem $(tr '\t' ' ' </proc/sys/net/ipv4/tcp_mem)," \
+		"ip_local_port_range $(tr '\t' ' ' </proc/sys/net/ipv4/ip_local_port_range), somaxconn $(cat /proc/sys/net/core/somaxconn)"
+	echo "server:         $BIN server -p $PORT --max-conns $N -q -T $((BUDGET + 120))s --json server.json"
+	timeout $((BUDGET + 180)) "$BIN" server -p "$PORT" --max-conns "$N" -q -T $((BUDGET + 120))s \
+		--json "$W/server.json" >"$W/server.out" 2>"$W/server.err" &
+	SERVER=$!
+	for _ in $(seq 200); do
+		ss -Htln "sport = :$PORT" | grep -q . && break
+		kill -0 "$SERVER" 2>/dev/null || { echo "server exited: $(cat "$W/server.err")" >&2; exit 1; }
+		sleep 0.05
+	done
+	sleep 1 # let every server process settle before the baseline
+	BASE_INUSE=$(sockstat_tcp inuse)
+	BASE_SLAB=$(meminfo_kb Slab)
+	BASE_SUNR=$(meminfo_kb SUnreclaim)
+	BASE_AVAIL=$(meminfo_kb MemAvailable)
+	slab_snapshot >"$W/slab0"
+	echo "baseline:       TCP inuse $BASE_INUSE, tw $(sockstat_tcp tw); Slab $((BASE_SLAB / 1024)) MiB, SUnreclaim $((BASE_SUNR / 1024)) MiB"
+	echo "client:         $BIN client 127.0.0.1:$PORT -c $N -r 0 -T ${BUDGET}s -q --json client.json   (SIGINT after a ${HOLD} s hold)"
+	t0=$(date +%s.%N)
+	timeout $((BUDGET + 60)) "$BIN" client "127.0.0.1:$PORT" -c "$N" -r 0 -T ${BUDGET}s -q --json "$W/client.json" \
+		>"$W/client.out" 2>"$W/client.err" &
+	CLIENT=$!
+	# connecting: watch the kernel's socket count (2 sockets per loopback connection)
+	want=$((BASE_INUSE + 2 * N))
+	best=0 best_t=0 sec=0 reached=0
+	while kill -0 "$CLIENT" 2>/dev/null; do
+		sleep 1
+		sec=$((sec + 1))
+		now=$(sockstat_tcp inuse)
+		if [ "$now" -gt "$best" ]; then best=$now best_t=$sec; fi
+		[ $((sec % 5)) -eq 0 ] && echo "  ${sec} s: TCP inuse $now (~$(((now - BASE_INUSE) / 2)) connections)"
+		if [ "$now" -ge "$want" ]; then reached=1; break; fi
+		if [ $((sec - best_t)) -ge 20 ]; then
+			echo "  the count has not grown for 20 s: measuring what was reached"
+			break
+		fi
+	done
+	t_all=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	if kill -0 "$CLIENT" 2>/dev/null; then
+		echo "holding:        $([ $reached = 1 ] && echo "all $N up" || echo "not all up") after ~${t_all} s (kernel view); holding ${HOLD} s"
+		sleep 2 # settle: the last handshakes' slab, epoll items
+		h0=$(date +%s)
+		HOLD_INUSE=$(sockstat_tcp inuse)
+		HOLD_SLAB=$(meminfo_kb Slab)
+		HOLD_SUNR=$(meminfo_kb SUnreclaim)
+		HOLD_AVAIL=$(meminfo_kb MemAvailable)
+		slab_snapshot >"$W/slab1"
+		ss_t0=$(date +%s.%N)
+		SS_EST=$(ss -Htn state established "( sport = :$PORT )" | wc -l)
+		ss_s=$(awk -v a="$ss_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+		left=$((HOLD - ($(date +%s) - h0)))
+		[ $left -gt 0 ] && sleep $left
+		END_INUSE=$(sockstat_tcp inuse)
+		kill -INT "$CLIENT" 2>/dev/null || true
+	else
+		echo "client exited on its own after ${t_all} s"
+		HOLD_INUSE="" SS_EST=""
+	fi
+	crc=0
+	wait "$CLIENT" || crc=$?
+	CLIENT=""
+	kill -INT "$SERVER" 2>/dev/null || true
+	src=0
+	wait "$SERVER" || src=$?
+	SERVER=""
+	echo
+	[ -s "$W/client.json" ] || { echo "client wrote no JSON (exit $crc): $(tail -5 "$W/client.err")" >&2; exit 1; }
+	EST=$(jq .connections.established "$W/client.json")
+	echo "result N=$N (client exit $crc, server exit $src)"
+	jq -r '"established:    \(.connections.established) of \(.connections.target) (failed \(.connections.failed), peak open \(.connections.peak_open)), \(.processes) client processes"
+		+ (if .connections.time_to_all_s then "; all up in \(.connections.time_to_all_s * 10 | round / 10) s = \(.connections.conn_per_s | floor) conn/s" else "; not all established" end)
+		+ "; connect p99 \(.connections.connect_latency_us.p99) us"' "$W/client.json"
+	grep -h "using source IPs" "$W/client.err" | head -1 | sed 's/^/                /' || true
+	[ -s "$W/server.json" ] && jq -r '"server:         accepted \(.connections.accepted), peak open \(.connections.peak_open), \(.processes) server processes"' "$W/server.json"
+	if [ -n "$HOLD_INUSE" ]; then
+		held=$(((HOLD_INUSE - BASE_INUSE) / 2))
+		echo "kernel (hold):  TCP inuse $HOLD_INUSE (+$((HOLD_INUSE - BASE_INUSE)) sockets = $held pairs), $END_INUSE at the end of the hold;" \
+			"ss: $SS_EST established on :$PORT (server side, counted in $ss_s s)"
+		pairs=${SS_EST:-$held}
+		[ "$pairs" -gt 0 ] || pairs=1
+		d_slab=$(((HOLD_SLAB - BASE_SLAB) * 1024))
+		d_sunr=$(((HOLD_SUNR - BASE_SUNR) * 1024))
+		d_avail=$(((BASE_AVAIL - HOLD_AVAIL) * 1024))
+		echo "kernel memory:  Slab +$(fmt_mib $d_slab) = $((d_slab / (2 * pairs))) B per socket, $((d_slab / pairs)) B per loopback pair" \
+			"(SUnreclaim +$(fmt_mib $d_sunr) = $((d_sunr / (2 * pairs))) B per socket, $((d_sunr / pairs)) B per pair)"
+		echo "                MemAvailable -$(fmt_mib $d_avail) = $((d_avail / pairs)) B per pair, kernel and both tools' processes together"
+		echo "                slab caches that grew (bytes per pair):"
+		awk -v p="$pairs" 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) printf "%d %s\n", d, $1 }' \
+			"$W/slab0" "$W/slab1" | sort -rn | head -8 |
+			awk -v p="$pairs" '{ printf "                  %-22s +%7.0f MiB  %6.0f B\n", $2, $1 / 1048576, $1 / p }'
+	fi
+	jq -r '"user memory:    client \(.memory.user_bytes_per_conn | floor) B per connection (RSS \(.memory.rss_base_bytes / 1048576 | floor) -> \(.memory.rss_at_peak_bytes / 1048576 | floor) MiB, slot \(.memory.conn_struct_bytes) B)"' "$W/client.json"
+	[ -s "$W/server.json" ] && jq -r '"                server \(.memory.user_bytes_per_conn | floor) B per connection (RSS \(.memory.rss_base_bytes / 1048576 | floor) -> \(.memory.rss_at_peak_bytes / 1048576 | floor) MiB, slot \(.memory.conn_struct_bytes) B)"' "$W/server.json"
+	if [ "$EST" -lt "$N" ] || [ "$crc" -ne 0 ]; then
+		echo "bound:          reached $EST of $N; the client's diagnosis:"
+		jq -r '(.connections.errors // {} | to_entries | map("\(.key) \(.value)") | join(", ") | if . == "" then empty else "                  connect errors: " + . end),
+			(.diagnosis[]? | "                  \(.limit): \(.evidence)\n                    fix: \(.fix)")' "$W/client.json"
+		tail -3 "$W/client.err" | sed 's/^/                  client stderr: /'
+	else
+		jq -r '"diagnosis:      " + ([.diagnosis[]?.limit] | if length == 0 then "no limit hit" else join(", ") end)' "$W/client.json"
+	fi
+	wait_released
+	exit 0
+fi
+# ======================= end of the scale section ==========================
 
 echo "tcpswarm bench on $(nproc) CPUs, $(uname -r); server and client share this machine"
 echo

@@ -13,6 +13,16 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 echo "tcpswarm: installing ${need[*]}" >&2
+# Peers for the integration tests (unbound, nginx...) must not start as system
+# services on install: the tests run their own on free loopback ports and must
+# leave the machine as they found it. Where no policy-rc.d forbids starting
+# services (Docker images ship one), one does so for this install only.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# tcpswarm tools/deps.sh: no service starts during this install\nexit 101\n' \
+		>/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

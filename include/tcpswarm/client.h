@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tcpswarm/config.h"
+#include "tcpswarm/rttlog.h"
 #include "tcpswarm/stats.h"
 
 enum run_phase { PHASE_RUN, PHASE_DRAIN, PHASE_STOP };
@@ -16,6 +17,7 @@ struct run_ctl {
 	atomic_int phase;
 	uint64_t start_ns;    /* monotonic */
 	uint64_t end_ns;      /* end of the load: no request is intended after it */
+	struct rtt_ring *rtt; /* --rtt-log: one ring per worker (global id), or NULL */
 };
 
 struct cworker;

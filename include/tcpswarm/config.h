@@ -11,7 +11,10 @@
 #define MAX_TARGETS 64
 
 enum arrivals { ARRIVALS_UNIFORM, ARRIVALS_POISSON };
-enum server_mode { MODE_ECHO, MODE_SINK };
+enum server_mode { MODE_ECHO, MODE_SINK, MODE_HTTP, MODE_DNS };
+enum client_proto { PROTO_ECHO, PROTO_DNS, PROTO_HTTP };
+
+#define MAX_HEADERS 16
 
 struct common_config {
 	unsigned workers;       /* per process; 0 = one per allowed CPU */
@@ -39,6 +42,16 @@ struct client_config {
 	uint64_t drain_us;      /* after -T: wait this long for replies in flight */
 	uint64_t seed;
 	bool ignore_plan;       /* run a plan that cannot fit, to see what fails */
+	enum client_proto proto;
+	const char *qname;      /* dns */
+	int qtype;
+	uint64_t len_lo, len_hi; /* http: body length asked, per request */
+	bool has_think;
+	uint64_t think_lo_us, think_hi_us; /* http/dns: pause after each answer */
+	const char *path;
+	const char *headers[MAX_HEADERS];
+	unsigned nheaders;
+	const char *rtt_log;
 	/* CI gates */
 	bool has_expect_conns, has_max_error_rate, has_max_p99;
 	uint64_t expect_conns;
@@ -54,6 +67,9 @@ struct server_config {
 	enum server_mode mode;
 	uint64_t accept_pause_us; /* test knob: do not accept for this long */
 	uint64_t max_conns;       /* sizes the process count when it is auto */
+	uint64_t max_length;      /* http: largest body served */
+	uint8_t answer4[4], answer6[16]; /* dns: A and AAAA answers */
+	const char *name;         /* dns: answer only this name, NXDOMAIN others */
 };
 
 #endif

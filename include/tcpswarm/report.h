@@ -69,6 +69,10 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg);
 int report_csv(const char *path, const struct run_report *r);
 
+/* "NOERROR", "NXDOMAIN", ...; "2xx", ... (index = status / 100, 0 = other). */
+const char *report_rcode_name(unsigned rcode);
+const char *report_status_name(unsigned cls);
+
 /* Resident set size of this process in bytes (from /proc/self/statm). */
 uint64_t rss_bytes(void);
 

@@ -20,6 +20,8 @@ struct server_shared {
 	int backlog_effective;      /* min(--backlog, somaxconn) */
 	void *conns;                /* table of struct sconn, one per possible fd */
 	size_t maxfd;
+	const char *name;           /* dns --name, normalised; NULL = any name */
+	char name_buf[256];
 };
 
 /* Prepares the shared table; 0 or -1 with a message in err. */

@@ -46,6 +46,9 @@ struct wcounters {
 	ctr_t close[CR__COUNT];
 	ctr_t listen_queue, listen_queue_peak; /* server: accept queue gauge */
 	ctr_t last_established_ns;             /* client: monotonic time of the latest */
+	ctr_t rcode[16];                       /* dns answers by RCODE */
+	ctr_t status[6];                       /* http responses: [1..5] = 1xx..5xx, [0] other */
+	ctr_t bad_length;                      /* http: body length differed from the one asked */
 };
 
 struct wshared {
@@ -89,6 +92,8 @@ struct totals {
 	uint64_t close[CR__COUNT];
 	uint64_t listen_queue, listen_queue_peak;
 	uint64_t last_established_ns; /* the latest over all workers */
+	uint64_t rcode[16], status[6], bad_length;
+	uint64_t rtt_written, rtt_dropped; /* --rtt-log lines */
 };
 void totals_collect(struct wshared *w, size_t n, struct totals *t);
 /* Moves every worker's pending latencies into `into` (and resets them). */

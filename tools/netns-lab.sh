@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# A two-host lab on one machine: network namespaces PREFIX-srv and PREFIX-cli
+# joined by a veth pair, so the server sees the client's own source addresses
+# (not 127.0.0.1) and the two sides have separate kernels' worth of TCP state
+# (port ranges, accept queues, conntrack) as on two real hosts.
+#
+#   tools/netns-lab.sh up [K]     create the lab (K client alias addresses, default 8)
+#   tools/netns-lab.sh down       delete both namespaces (the veth pair goes with them)
+#   tools/netns-lab.sh status     show what exists (exit 0 up, 3 down, 1 partial)
+#
+# Addresses (all /24 on the veth, called veth0 on both sides):
+#   PREFIX-srv  10.200.0.1
+#   PREFIX-cli  10.200.0.2, plus aliases 10.200.0.101 .. 10.200.0.(100+K)
+# Environment: TSW_LAB_PREFIX (default tsw) names the namespaces, so a test can
+# use its own. Needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN). Sets no sysctl:
+# each namespace starts with the kernel's defaults for its own network stack.
+set -euo pipefail
+
+PREFIX=${TSW_LAB_PREFIX:-tsw}
+SRV=$PREFIX-srv
+CLI=$PREFIX-cli
+IFACE=veth0
+NET=10.200.0
+SRV_IP=$NET.1
+CLI_IP=$NET.2
+ALIAS_BASE=100 # aliases are $NET.101 .. $NET.(100+K)
+PROG=$(basename "$0")
+
+die() {
+	echo "$PROG: $*" >&2
+	exit 1
+}
+
+usage() {
+	cat <<EOF
+usage: $PROG up [K] | down | status
+  up [K]   create namespaces $SRV and $CLI joined by a veth pair: $SRV_IP/24 in $SRV,
+           $CLI_IP/24 plus K aliases $NET.$((ALIAS_BASE + 1)).. in $CLI (K 1 to 154, default 8)
+  down     delete both namespaces (the veth pair goes with them)
+  status   show the lab (exit 0 up, 3 down, 1 partly there)
+Environment: TSW_LAB_PREFIX (default tsw) names the namespaces PREFIX-srv and PREFIX-cli.
+EOF
+}
+
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"; }
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root (creating network namespaces needs CAP_SYS_ADMIN); try: sudo $0 $*"
+	command -v ip >/dev/null || die "'ip' (iproute2) not found; install it: apt-get install iproute2"
+	ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here: $(ip netns list 2>&1 | head -1)"
+}
+
+validate_prefix() {
+	[[ $PREFIX =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$ ]] ||
+		die "TSW_LAB_PREFIX '$PREFIX' is not a usable name (letters, digits, '_', '.', '-'; at most 41 characters)"
+}
+
+# Aliases currently on the client side, one per line.
+aliases() {
+	ip -n "$CLI" -4 -o addr show dev "$IFACE" 2>/dev/null |
+		awk '{split($4, a, "/"); print a[1]}' | grep -vxF "$CLI_IP" || true
+}
+
+# Both namespaces exist with the veth up and the two main addresses on it.
+lab_complete() {
+	ip -n "$SRV" -4 -o addr show dev "$IFACE" 2>/dev/null | grep -q " $SRV_IP/24 " &&
+		ip -n "$CLI" -4 -o addr show dev "$IFACE" 2>/dev/null | grep -q " $CLI_IP/24 " &&
+		ip -n "$SRV" -o link show dev "$IFACE" 2>/dev/null | grep -q 'state UP' &&
+		ip -n "$CLI" -o link show dev "$IFACE" 2>/dev/null | grep -q 'state UP'
+}
+
+print_usage() {
+	local k first last bin
+	k=$(aliases | wc -l)
+	first=$(aliases | sort -t. -k4,4n | head -1)
+	last=$(aliases | sort -t. -k4,4n | tail -1)
+	bin=$(command -v tcpswarm 2>/dev/null || echo tcpswarm)
+	cat <<EOF
+lab up: $SRV ($SRV_IP/24 on $IFACE) <-veth-> $CLI ($CLI_IP/24 + $k aliases${first:+ $first-$last} on $IFACE)
+use it (two terminals):
+  ip netns exec $SRV $bin server -p 7000
+  ip netns exec $CLI $bin client $SRV_IP:7000 -c 100k${first:+ --source $first-$last}
+  (or: ... client $SRV_IP:7000 -c 100k --source-iface $IFACE   # every address of $IFACE, $CLI_IP included)
+inspect: ip netns exec $SRV ss -Htn state established '( sport = :7000 )' | awk '{print \$4}' | sort | uniq -c
+tear down: $0 down${TSW_LAB_PREFIX:+   (with TSW_LAB_PREFIX=$PREFIX)}
+EOF
+}
+
+cmd_up() {
+	local k=${1:-8}
+	[[ $k =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le $((254 - ALIAS_BASE)) ] ||
+		die "up: K must be a count of alias addresses from 1 to $((254 - ALIAS_BASE)), got '$k'"
+	local have_srv=0 have_cli=0
+	ns_exists "$SRV" && have_srv=1
+	ns_exists "$CLI" && have_cli=1
+	if [ $have_srv = 1 ] && [ $have_cli = 1 ] && lab_complete; then
+		echo "lab already up ($SRV, $CLI); nothing changed (to change K: $0 down, then up K)"
+		print_usage
+		return 0
+	fi
+	if [ $have_srv = 1 ] || [ $have_cli = 1 ]; then
+		[ $have_srv = 1 ] && [ $have_cli = 1 ] &&
+			die "lab partly there ($SRV and $CLI exist, but $IFACE is not up with $SRV_IP and $CLI_IP): run '$0 down' first"
+		die "lab partly there ($( [ $have_srv = 1 ] && echo "$SRV exists" || echo "$SRV missing"), $( [ $have_cli = 1 ] && echo "$CLI exists" || echo "$CLI missing")): run '$0 down' first"
+	fi
+
+	# From here on, a failure removes whatever this run created.
+	# (LAB_MADE is global: the EXIT trap runs after this function has returned.)
+	LAB_MADE=()
+	undo() {
+		local rc=$? ns
+		if [ "$rc" -ne 0 ]; then
+			echo "$PROG: up failed; removing what it created: ${LAB_MADE[*]:-nothing}" >&2
+			for ns in "${LAB_MADE[@]:-}"; do
+				if [ -n "$ns" ]; then ip netns del "$ns" 2>/dev/null || true; fi
+			done
+		fi
+	}
+	trap undo EXIT
+
+	ip netns add "$SRV"
+	LAB_MADE+=("$SRV")
+	ip netns add "$CLI"
+	LAB_MADE+=("$CLI")
+	# Create both ends directly inside their namespaces: no name in the host's
+	# namespace is ever taken, even briefly.
+	ip link add "$IFACE" netns "$SRV" type veth peer name "$IFACE" netns "$CLI"
+	ip -n "$SRV" link set lo up
+	ip -n "$CLI" link set lo up
+	ip -n "$SRV" addr add "$SRV_IP/24" dev "$IFACE"
+	ip -n "$CLI" addr add "$CLI_IP/24" dev "$IFACE"
+	local i
+	for i in $(seq 1 "$k"); do
+		ip -n "$CLI" addr add "$NET.$((ALIAS_BASE + i))/24" dev "$IFACE"
+	done
+	ip -n "$SRV" link set "$IFACE" up
+	ip -n "$CLI" link set "$IFACE" up
+	# The link is usable once both ends report carrier; ARP is resolved on first use.
+	local up=0
+	for _ in $(seq 1 50); do
+		if ip -n "$CLI" -o link show "$IFACE" | grep -q 'state UP' &&
+			ip -n "$SRV" -o link show "$IFACE" | grep -q 'state UP'; then
+			up=1
+			break
+		fi
+		sleep 0.1
+	done
+	[ $up = 1 ] || die "veth did not come up within 5 s"
+	if command -v ping >/dev/null; then
+		ip netns exec "$CLI" ping -c 1 -W 2 "$SRV_IP" >/dev/null 2>&1 ||
+			echo "$PROG: warning: $CLI cannot ping $SRV_IP (ICMP may be filtered; TCP may still work)" >&2
+	fi
+	trap - EXIT
+	print_usage
+}
+
+cmd_down() {
+	local gone=0 ns
+	for ns in "$SRV" "$CLI"; do
+		if ns_exists "$ns"; then
+			ip netns del "$ns" || die "could not delete namespace $ns"
+			gone=$((gone + 1))
+		fi
+	done
+	if [ $gone -eq 0 ]; then
+		echo "lab not up ($SRV, $CLI do not exist); nothing to do"
+	else
+		echo "lab down: deleted $gone namespace(s) ($SRV, $CLI); the veth pair went with them"
+	fi
+}
+
+cmd_status() {
+	local have_srv=0 have_cli=0
+	ns_exists "$SRV" && have_srv=1
+	ns_exists "$CLI" && have_cli=1
+	if [ $have_srv = 0 ] && [ $have_cli = 0 ]; then
+		echo "lab down ($SRV, $CLI do not exist)"
+		return 3
+	fi
+	local ns
+	for ns in "$SRV" "$CLI"; do
+		if ns_exists "$ns"; then
+			echo "$ns:"
+			ip -n "$ns" -brief addr show 2>/dev/null | sed 's/^/  /'
+			echo "  tcp: $(ip netns exec "$ns" ss -Htn state established 2>/dev/null | wc -l) established," \
+				"$(ip netns exec "$ns" ss -Htln 2>/dev/null | wc -l) listening"
+		else
+			echo "$ns: missing"
+		fi
+	done
+	if [ $have_srv = 1 ] && [ $have_cli = 1 ] && lab_complete; then
+		echo "lab up: $(aliases | wc -l) client aliases"
+		return 0
+	fi
+	echo "lab partly there: run '$0 down'"
+	return 1
+}
+
+case ${1:-} in
+up)
+	[ $# -le 2 ] || { usage >&2; exit 2; }
+	validate_prefix
+	need_root up
+	cmd_up "${2:-8}"
+	;;
+down)
+	[ $# -eq 1 ] || { usage >&2; exit 2; }
+	validate_prefix
+	need_root down
+	cmd_down
+	;;
+status)
+	[ $# -eq 1 ] || { usage >&2; exit 2; }
+	validate_prefix
+	need_root status
+	rc=0
+	cmd_status || rc=$?
+	exit $rc
+	;;
+-h | --help | help)
+	usage
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
