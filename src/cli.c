@@ -101,8 +101,9 @@ static void print_help(FILE *out, const struct opt *opts)
 void cli_help_client(FILE *out)
 {
 	fprintf(out, "usage: tcpswarm client [options] HOST:PORT [HOST:PORT ...]\n\n"
-		     "Opens connections at a set rate and holds them; sends echo requests at a set aggregate rate\n"
-		     "(open loop: latency counts from each request's intended send time).\n\n");
+		     "Opens connections at a set rate and holds them; sends requests (echo, dns or http) at a set\n"
+		     "aggregate rate (open loop: latency counts from each request's intended send time) or after a\n"
+		     "think time per connection.\n\n");
 	print_help(out, client_opts);
 }
 

@@ -15,7 +15,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: tcpswarm COMMAND [options]\n\n"
 		     "Finds the limits of a TCP server under a huge number of clients and says which limit bound.\n\n"
 		     "commands:\n"
-		     "  server   accept on every core and answer (echo, sink)\n"
+		     "  server   accept on every core and answer (echo, sink, http, dns)\n"
 		     "  client   open N connections at a set rate, send requests open loop, measure\n"
 		     "  probe    read the kernel's limits; say how many connections a plan can reach and which binds first\n"
 		     "  version  print the version\n\n"

@@ -74,8 +74,11 @@ if [ -n "$SCALE" ]; then
 	N=$SCALE
 	HOLD=${SCALE_HOLD:-10}
 	CLIENT=""
-	sockstat_tcp() { # FIELD (inuse, tw, orphan, mem) of the TCP line
-		awk -v f="$1" '$1 == "TCP:" { for (i = 2; i < NF; i += 2) if ($i == f) print $(i + 1) }' /proc/net/sockstat
+	sockstat_tcp() { # FIELD (inuse, tw, orphan, mem) of the TCP line; inuse adds TCP6 (the server's
+		# dual-stack sockets are IPv6 sockets, counted only in sockstat6)
+		awk -v f="$1" '($1 == "TCP:" || ($1 == "TCP6:" && f == "inuse")) {
+			for (i = 2; i < NF; i += 2) if ($i == f) n += $(i + 1) } END { print n + 0 }' \
+			/proc/net/sockstat /proc/net/sockstat6 2>/dev/null
 	}
 	meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 	slab_snapshot() { # name bytes (slabs x pages per slab x page size)
@@ -87,7 +90,7 @@ if [ -n "$SCALE" ]; then
 			sleep 1
 			t=$((t + 1))
 		done
-		echo "released:       TCP inuse $now after ${t} s (baseline $BASE_INUSE; tw now $(sockstat_tcp tw))"
+		echo "released:       TCP+TCP6 inuse $now after ${t} s (baseline $BASE_INUSE; tw now $(sockstat_tcp tw))"
 	}
 	scale_cleanup() {
 		local rc=$?
@@ -139,7 +142,7 @@ if [ -n "$SCALE" ]; then
 	BASE_SUNR=$(meminfo_kb SUnreclaim)
 	BASE_AVAIL=$(meminfo_kb MemAvailable)
 	slab_snapshot >"$W/slab0"
-	echo "baseline:       TCP inuse $BASE_INUSE, tw $(sockstat_tcp tw); Slab $((BASE_SLAB / 1024)) MiB, SUnreclaim $((BASE_SUNR / 1024)) MiB"
+	echo "baseline:       TCP+TCP6 inuse $BASE_INUSE, tw $(sockstat_tcp tw); Slab $((BASE_SLAB / 1024)) MiB, SUnreclaim $((BASE_SUNR / 1024)) MiB"
 	echo "client:         $BIN client 127.0.0.1:$PORT -c $N -r 0 -T ${BUDGET}s -q --json client.json   (SIGINT after a ${HOLD} s hold)"
 	t0=$(date +%s.%N)
 	timeout $((BUDGET + 60)) "$BIN" client "127.0.0.1:$PORT" -c "$N" -r 0 -T ${BUDGET}s -q --json "$W/client.json" \
@@ -153,7 +156,7 @@ if [ -n "$SCALE" ]; then
 		sec=$((sec + 1))
 		now=$(sockstat_tcp inuse)
 		if [ "$now" -gt "$best" ]; then best=$now best_t=$sec; fi
-		[ $((sec % 5)) -eq 0 ] && echo "  ${sec} s: TCP inuse $now (~$(((now - BASE_INUSE) / 2)) connections)"
+		[ $((sec % 5)) -eq 0 ] && echo "  ${sec} s: TCP+TCP6 inuse $now (~$(((now - BASE_INUSE) / 2)) connections)"
 		if [ "$now" -ge "$want" ]; then reached=1; break; fi
 		if [ $((sec - best_t)) -ge 20 ]; then
 			echo "  the count has not grown for 20 s: measuring what was reached"
@@ -199,7 +202,7 @@ if [ -n "$SCALE" ]; then
 	[ -s "$W/server.json" ] && jq -r '"server:         accepted \(.connections.accepted), peak open \(.connections.peak_open), \(.processes) server processes"' "$W/server.json"
 	if [ -n "$HOLD_INUSE" ]; then
 		held=$(((HOLD_INUSE - BASE_INUSE) / 2))
-		echo "kernel (hold):  TCP inuse $HOLD_INUSE (+$((HOLD_INUSE - BASE_INUSE)) sockets = $held pairs), $END_INUSE at the end of the hold;" \
+		echo "kernel (hold):  TCP+TCP6 inuse $HOLD_INUSE (+$((HOLD_INUSE - BASE_INUSE)) sockets = $held pairs), $END_INUSE at the end of the hold;" \
 			"ss: $SS_EST established on :$PORT (server side, counted in $ss_s s)"
 		pairs=${SS_EST:-$held}
 		[ "$pairs" -gt 0 ] || pairs=1

@@ -21,12 +21,15 @@ fail() {
 	exit 1
 }
 
-# A TCP port nobody listens on (127.0.0.1 and ::).
+# A TCP port no socket uses, below the ephemeral range: a port inside it
+# may be any connection's local port, and then listen() gets EADDRINUSE.
 free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+	[ "$lo" -gt 12000 ] || lo=32768
 	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 20000))
-		if ! ss -Htln "sport = :$p" | grep -q .; then
+		p=$((10000 + RANDOM % (lo - 10000)))
+		if ! ss -Htan "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
 		fi
