@@ -13,6 +13,13 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* Covers every header field, so a corrupted or stitched frame is refused. */
+static uint32_t check_word(const struct echo_hdr *h)
+{
+	return ECHO_MAGIC ^ h->conn ^ (h->seq * 0x9E3779B1u) ^ (uint32_t)h->intended_ns ^
+	       ((uint32_t)(h->intended_ns >> 32) * 0x85EBCA6Bu);
+}
+
 static void header(uint8_t hdr[ECHO_HDR], const struct echo_hdr *h)
 {
 	put32(hdr, ECHO_MAGIC);
@@ -21,7 +28,7 @@ static void header(uint8_t hdr[ECHO_HDR], const struct echo_hdr *h)
 	put32(hdr + 12, (uint32_t)h->intended_ns);
 	put32(hdr + 16, (uint32_t)(h->intended_ns >> 32));
 	/* a check word catches a frame stitched from two others */
-	put32(hdr + 20, ECHO_MAGIC ^ h->conn ^ h->seq ^ (uint32_t)h->intended_ns);
+	put32(hdr + 20, check_word(h));
 }
 
 void proto_echo_build(uint8_t *out, size_t size, const struct echo_hdr *h)
@@ -49,7 +56,7 @@ int proto_echo_parse(const uint8_t *p, struct echo_hdr *h)
 	h->conn = get32(p + 4);
 	h->seq = get32(p + 8);
 	h->intended_ns = (uint64_t)get32(p + 12) | (uint64_t)get32(p + 16) << 32;
-	if (get32(p + 20) != (ECHO_MAGIC ^ h->conn ^ h->seq ^ (uint32_t)h->intended_ns))
+	if (get32(p + 20) != check_word(h))
 		return -1;
 	return 0;
 }
