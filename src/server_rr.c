@@ -117,12 +117,13 @@ static bool name_matches(const char *want, const char *qname)
 	return !want || !strcmp(want, qname);
 }
 
-/* One DNS message at p (with its length prefix). */
-static size_t dns_one(struct sworker *w, const uint8_t *p, size_t len, struct batch *b)
+/* One DNS message at p (with its length prefix). A message that cannot fit
+ * the peek buffer would never complete: it is refused like a malformed one. */
+static size_t dns_one(struct sworker *w, const uint8_t *p, size_t len, bool full_buffer, struct batch *b)
 {
-	ssize_t fl = proto_dns_frame(p, len, PROTO_DNS_MAX_MSG);
-	if (fl == PROTO_HTTP_AGAIN)
-		return 0;
+	ssize_t fl = proto_dns_frame(p, len, SCRATCH_BYTES - 2);
+	if (fl == -2 && !full_buffer)
+		return 0; /* need more */
 	uint8_t *out = b->out + b->outlen;
 	size_t room = b->cap - b->outlen;
 	if (fl < 0) { /* a length that cannot be a message: FORMERR, close */
@@ -201,7 +202,7 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c)
 		bool full = (size_t)n == SCRATCH_BYTES;
 		while (used < (size_t)n && !b.close_after && b.body_after == 0) {
 			size_t k = http ? http_one(w, w->scratch + used, (size_t)n - used, full && used == 0, &b)
-					: dns_one(w, w->scratch + used, (size_t)n - used, &b);
+					: dns_one(w, w->scratch + used, (size_t)n - used, full && used == 0, &b);
 			if (!k)
 				break;
 			used += k;
