@@ -55,20 +55,6 @@ bool monitor_wait(struct monitor *m, uint64_t until_ns)
 	}
 }
 
-static uint64_t pid_rss(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	FILE *f = fopen(path, "r");
-	unsigned long size = 0, res = 0;
-	if (f) {
-		if (fscanf(f, "%lu %lu", &size, &res) != 2)
-			res = 0;
-		fclose(f);
-	}
-	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsigned per_proc)
 {
 	m->pids = pids;
@@ -87,7 +73,7 @@ static void rss_pair(struct monitor *m, uint64_t *now, uint64_t *base)
 	}
 	*now = *base = 0;
 	for (size_t k = 0; k < m->npids; k++) {
-		*now += pid_rss(m->pids[k]);
+		*now += rss_bytes_of(m->pids[k]);
 		*base += m->sh[k * m->per_proc].rss_base;
 	}
 }

@@ -28,9 +28,16 @@ void series_free(struct series *s)
 	memset(s, 0, sizeof(*s));
 }
 
-uint64_t rss_bytes(void)
+uint64_t rss_bytes(void) { return rss_bytes_of(0); }
+
+uint64_t rss_bytes_of(pid_t pid)
 {
-	FILE *f = fopen("/proc/self/statm", "r");
+	char path[64];
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/statm");
+	FILE *f = fopen(path, "r");
 	unsigned long size = 0, res = 0;
 	if (f) {
 		if (fscanf(f, "%lu %lu", &size, &res) != 2)
@@ -179,27 +186,30 @@ static const char *const status_names[6] = {"other", "1xx", "2xx", "3xx", "4xx",
 const char *report_rcode_name(unsigned rc) { return rcode_names[rc & 15]; }
 const char *report_status_name(unsigned cls) { return cls < 6 ? status_names[cls] : "other"; }
 
+/* "  answers      NOERROR 10, NXDOMAIN 2" (dns) or "  responses    2xx 9" (http);
+ * false when there was nothing to print. */
+static bool answers_line(FILE *out, const struct totals *t, bool dns)
+{
+	const uint64_t *v = dns ? t->rcode : t->status;
+	unsigned n = dns ? 16 : 6;
+	bool any = false;
+	for (unsigned k = 0; k < n; k++)
+		if (v[k]) {
+			fprintf(out, "%s%s %" PRIu64, any ? ", " : dns ? "  answers      " : "  responses    ",
+				dns ? rcode_names[k] : status_names[k], v[k]);
+			any = true;
+		}
+	return any;
+}
+
 static void proto_lines(FILE *out, const struct run_report *r, const struct client_config *cfg)
 {
 	const struct totals *t = &r->tot;
-	bool any = false;
-	if (cfg->proto == PROTO_DNS)
-		for (unsigned k = 0; k < 16; k++)
-			if (t->rcode[k]) {
-				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  answers      ", rcode_names[k], t->rcode[k]);
-				any = true;
-			}
-	if (cfg->proto == PROTO_HTTP) {
-		for (unsigned k = 0; k < 6; k++)
-			if (t->status[k]) {
-				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  responses    ", status_names[k], t->status[k]);
-				any = true;
-			}
-		if (any)
+	if (cfg->proto != PROTO_ECHO && answers_line(out, t, cfg->proto == PROTO_DNS)) {
+		if (cfg->proto == PROTO_HTTP)
 			fprintf(out, "; wrong body length %" PRIu64, t->bad_length);
-	}
-	if (any)
 		fputc('\n', out);
+	}
 	if (cfg->rtt_log)
 		fprintf(out, "  rtt log      %" PRIu64 " lines to %s, %" PRIu64 " dropped (writer could not keep up)\n",
 			t->rtt_written, cfg->rtt_log, t->rtt_dropped);
@@ -262,18 +272,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	if (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS) {
 		fprintf(out, "requests       answered %" PRIu64 " (%.0f/s)  malformed %" PRIu64 "\n", t->req_answered,
 			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0, t->req_errors);
-		bool any = false;
-		for (unsigned k = 0; k < 16 && cfg->mode == MODE_DNS; k++)
-			if (t->rcode[k]) {
-				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  answers      ", rcode_names[k], t->rcode[k]);
-				any = true;
-			}
-		for (unsigned k = 0; k < 6 && cfg->mode == MODE_HTTP; k++)
-			if (t->status[k]) {
-				fprintf(out, "%s%s %" PRIu64, any ? ", " : "  responses    ", status_names[k], t->status[k]);
-				any = true;
-			}
-		if (any)
+		if (answers_line(out, t, cfg->mode == MODE_DNS))
 			fputc('\n', out);
 	}
 	fprintf(out, "bytes          in %s  out %s\n", bi, bo);

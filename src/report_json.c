@@ -125,6 +125,16 @@ static void kernel(struct jw *w, const struct run_report *r)
 	jw_obj_end(w);
 }
 
+/* "by_rcode" (dns) or "by_status" (http): non-zero counts only. */
+static void answers(struct jw *w, const struct totals *t, bool dns)
+{
+	jw_obj_begin(w, dns ? "by_rcode" : "by_status");
+	for (unsigned k = 0; k < (dns ? 16u : 6u); k++)
+		if ((dns ? t->rcode : t->status)[k])
+			jw_u64(w, dns ? report_rcode_name(k) : report_status_name(k), (dns ? t->rcode : t->status)[k]);
+	jw_obj_end(w);
+}
+
 static void tail(struct jw *w, const struct run_report *r)
 {
 	jw_obj_begin(w, "memory");
@@ -248,21 +258,10 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "errors", t->req_errors);
 	jw_u64(&w, "bytes_in", t->bytes_in);
 	jw_u64(&w, "bytes_out", t->bytes_out);
-	if (cfg->proto == PROTO_DNS) {
-		jw_obj_begin(&w, "by_rcode");
-		for (unsigned k = 0; k < 16; k++)
-			if (t->rcode[k])
-				jw_u64(&w, report_rcode_name(k), t->rcode[k]);
-		jw_obj_end(&w);
-	}
-	if (cfg->proto == PROTO_HTTP) {
-		jw_obj_begin(&w, "by_status");
-		for (unsigned k = 0; k < 6; k++)
-			if (t->status[k])
-				jw_u64(&w, report_status_name(k), t->status[k]);
-		jw_obj_end(&w);
+	if (cfg->proto != PROTO_ECHO)
+		answers(&w, t, cfg->proto == PROTO_DNS);
+	if (cfg->proto == PROTO_HTTP)
 		jw_u64(&w, "bad_length", t->bad_length);
-	}
 	if (cfg->rtt_log) {
 		jw_u64(&w, "rtt_log_lines", t->rtt_written);
 		jw_u64(&w, "rtt_log_dropped", t->rtt_dropped);
@@ -315,20 +314,8 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "errors", t->req_errors);
 	jw_u64(&w, "bytes_in", t->bytes_in);
 	jw_u64(&w, "bytes_out", t->bytes_out);
-	if (cfg->mode == MODE_DNS) {
-		jw_obj_begin(&w, "by_rcode");
-		for (unsigned k = 0; k < 16; k++)
-			if (t->rcode[k])
-				jw_u64(&w, report_rcode_name(k), t->rcode[k]);
-		jw_obj_end(&w);
-	}
-	if (cfg->mode == MODE_HTTP) {
-		jw_obj_begin(&w, "by_status");
-		for (unsigned k = 0; k < 6; k++)
-			if (t->status[k])
-				jw_u64(&w, report_status_name(k), t->status[k]);
-		jw_obj_end(&w);
-	}
+	if (cfg->mode == MODE_DNS || cfg->mode == MODE_HTTP)
+		answers(&w, t, cfg->mode == MODE_DNS);
 	jw_obj_end(&w);
 	tail(&w, r);
 	jw_obj_end(&w);

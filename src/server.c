@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tcpswarm/carry.h"
+#include "tcpswarm/proto_http.h"
 #include "tcpswarm/reactor.h"
 #include "server_internal.h"
 
@@ -42,13 +43,22 @@ void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err
 		ctr_add(&w->sh->c.errs[errslot_of(err)], 1);
 }
 
-/* Writes pending echo output; 1 when all of it is gone, 0 when the peer is
- * not reading (EPOLLOUT resumes), -1 when the connection was closed. */
-static int flush_pending(struct sworker *w, int fd, struct sconn *c)
+/* Writes pending output: carried bytes, then owed body bytes. 1 when all is
+ * written, 0 when the peer is not reading, -1 when the connection closed. */
+int server_flush(struct sworker *w, int fd, struct sconn *c)
 {
-	while (c->carry) {
-		uint8_t *p = carry_ptr(&w->carry, c->carry);
-		ssize_t n = send(fd, p + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (c->carry || c->body_left) {
+		const uint8_t *p;
+		size_t len;
+		if (c->carry) {
+			p = carry_ptr(&w->carry, c->carry) + c->pend_off;
+			len = (size_t)(c->pend_len - c->pend_off);
+		} else {
+			size_t chunk;
+			p = proto_http_body_chunk(&chunk);
+			len = c->body_left < chunk ? c->body_left : chunk;
+		}
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
@@ -56,11 +66,19 @@ static int flush_pending(struct sworker *w, int fd, struct sconn *c)
 			return -1;
 		}
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
-		c->pend_off = (uint16_t)(c->pend_off + n);
-		if (c->pend_off == c->pend_len) {
-			carry_put(&w->carry, c->carry);
-			c->carry = 0;
+		if (c->carry) {
+			c->pend_off = (uint16_t)(c->pend_off + n);
+			if (c->pend_off == c->pend_len) {
+				carry_put(&w->carry, c->carry);
+				c->carry = 0;
+			}
+		} else {
+			c->body_left -= (uint32_t)n;
 		}
+	}
+	if (c->flags & SF_CLOSE_AFTER) {
+		server_conn_close(w, fd, c->flags & SF_BAD ? CR_PROTOCOL : CR_PEER_CLOSED, 0);
+		return -1;
 	}
 	return 1;
 }
@@ -93,7 +111,7 @@ static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
 static void serve(struct sworker *w, int fd, struct sconn *c)
 {
 	const bool echo = w->ss->cfg->mode == MODE_ECHO;
-	if (c->carry && flush_pending(w, fd, c) <= 0)
+	if (c->carry && server_flush(w, fd, c) <= 0)
 		return;
 	for (;;) {
 		ssize_t n = recv(fd, w->scratch, SCRATCH_BYTES, MSG_DONTWAIT);

@@ -46,8 +46,10 @@ struct sworker {
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
 void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err);
 
+/* Writes pending output (carried bytes, then owed body bytes), every mode:
+ * 1 when all is written, 0 when the peer is not reading, -1 when closed. */
+int server_flush(struct sworker *w, int fd, struct sconn *c);
 /* http and dns modes */
 void rr_serve(struct sworker *w, int fd, struct sconn *c);
-int rr_flush(struct sworker *w, int fd, struct sconn *c);
 
 #endif

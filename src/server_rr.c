@@ -20,46 +20,6 @@
 #define HTTP_MAX_HEADER 8192
 #define HTTP_DEFAULT_LENGTH 1024
 
-/* Writes pending output: carried bytes, then owed body bytes. 1 when all is
- * written, 0 when the peer is not reading, -1 when the connection closed. */
-int rr_flush(struct sworker *w, int fd, struct sconn *c)
-{
-	while (c->carry || c->body_left) {
-		const uint8_t *p;
-		size_t len;
-		if (c->carry) {
-			p = carry_ptr(&w->carry, c->carry) + c->pend_off;
-			len = (size_t)(c->pend_len - c->pend_off);
-		} else {
-			size_t chunk;
-			p = proto_http_body_chunk(&chunk);
-			len = c->body_left < chunk ? c->body_left : chunk;
-		}
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			server_conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-			return -1;
-		}
-		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
-		if (c->carry) {
-			c->pend_off = (uint16_t)(c->pend_off + n);
-			if (c->pend_off == c->pend_len) {
-				carry_put(&w->carry, c->carry);
-				c->carry = 0;
-			}
-		} else {
-			c->body_left -= (uint32_t)n;
-		}
-	}
-	if (c->flags & SF_CLOSE_AFTER) {
-		server_conn_close(w, fd, c->flags & SF_BAD ? CR_PROTOCOL : CR_PEER_CLOSED, 0);
-		return -1;
-	}
-	return 1;
-}
-
 struct batch {
 	uint8_t *out;
 	size_t outlen, cap;
@@ -182,7 +142,7 @@ static int keep_pending(struct sworker *w, int fd, struct sconn *c, const struct
 void rr_serve(struct sworker *w, int fd, struct sconn *c)
 {
 	const bool http = w->ss->cfg->mode == MODE_HTTP;
-	if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && rr_flush(w, fd, c) <= 0)
+	if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && server_flush(w, fd, c) <= 0)
 		return;
 	for (;;) {
 		ssize_t n = recv(fd, w->scratch, SCRATCH_BYTES, MSG_PEEK | MSG_DONTWAIT);
@@ -226,7 +186,7 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c)
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)s);
 		if (keep_pending(w, fd, c, &b, (size_t)s) < 0)
 			return;
-		if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && rr_flush(w, fd, c) <= 0)
+		if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && server_flush(w, fd, c) <= 0)
 			return;
 	}
 }

@@ -68,7 +68,8 @@ server_stop() {
 # Before exiting it waits until the kernel has released the sockets
 # (sockstat TCP inuse back near the baseline; TIME-WAIT may stay).
 # Needs about 10 KB of RAM per connection (both sides on this host); refuses
-# when MemAvailable is short. Sets no sysctl.
+# when MemAvailable is short. Sets no sysctl. SCALE_HOLD=S changes the hold;
+# SCALE_KEEP=DIR keeps both JSONs, outputs and slab snapshots there.
 # ===========================================================================
 if [ -n "$SCALE" ]; then
 	N=$SCALE
@@ -82,7 +83,7 @@ if [ -n "$SCALE" ]; then
 	}
 	meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 	slab_snapshot() { # name bytes (slabs x pages per slab x page size)
-		awk -v pg="$(getconf PAGESIZE)" 'NR > 2 { print $1, $15 * $6 * pg }' /proc/slabinfo 2>/dev/null || true
+		awk -v pg="$(getconf PAGESIZE)" 'NR > 2 { printf "%s %.0f\n", $1, $15 * $6 * pg }' /proc/slabinfo 2>/dev/null || true
 	}
 	wait_released() { # wait (up to 180 s) for TCP inuse to come back near the baseline
 		local limit=$((BASE_INUSE + 1000)) t=0 now
@@ -94,6 +95,9 @@ if [ -n "$SCALE" ]; then
 	}
 	scale_cleanup() {
 		local rc=$?
+		if [ -n "${SCALE_KEEP:-}" ]; then
+			mkdir -p "$SCALE_KEEP" && cp "$W"/* "$SCALE_KEEP"/ 2>/dev/null || true
+		fi
 		if [ -n "$CLIENT" ]; then
 			kill -INT "$CLIENT" 2>/dev/null || true
 			wait "$CLIENT" 2>/dev/null || true
@@ -184,6 +188,7 @@ if [ -n "$SCALE" ]; then
 		left=$((HOLD - ($(date +%s) - h0)))
 		[ $left -gt 0 ] && sleep $left
 		END_INUSE=$(sockstat_tcp inuse)
+		stop_t0=$(date +%s.%N)
 		kill -INT "$CLIENT" 2>/dev/null || true
 	else
 		echo "client exited on its own after ${t_all} s"
@@ -192,6 +197,7 @@ if [ -n "$SCALE" ]; then
 	crc=0
 	wait "$CLIENT" || crc=$?
 	CLIENT=""
+	stop_s=$([ -n "${stop_t0:-}" ] && awk -v a="$stop_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }' || echo "?")
 	kill -INT "$SERVER" 2>/dev/null || true
 	src=0
 	wait "$SERVER" || src=$?
@@ -200,10 +206,10 @@ if [ -n "$SCALE" ]; then
 	[ -s "$W/client.json" ] || { echo "client wrote no JSON (exit $crc): $(tail -5 "$W/client.err")" >&2; exit 1; }
 	EST=$(jq .connections.established "$W/client.json")
 	echo "result N=$N (client exit $crc, server exit $src)"
-	jq -r '"established:    \(.connections.established) of \(.connections.target) (failed \(.connections.failed), peak open \(.connections.peak_open)), \(.processes) client processes"
+	jq -r '"established:    \(.connections.established) of \(.connections.target) (failed \(.connections.failed), peak open \(.connections.peak_open)), \(.processes) client processes, \(.config.source_ips) source IPs"
 		+ (if .connections.time_to_all_s then "; all up in \(.connections.time_to_all_s * 10 | round / 10) s = \(.connections.conn_per_s | floor) conn/s" else "; not all established" end)
 		+ "; connect p99 \(.connections.connect_latency_us.p99) us"' "$W/client.json"
-	grep -h "using source IPs" "$W/client.err" | head -1 | sed 's/^/                /' || true
+	jq -r --arg s "$stop_s" '"stop:           the client exited \($s) s after SIGINT; it counts \(.connections.closed_by // {} | to_entries | map("\(.key) \(.value)") | join(", ")) closed of \(.connections.established) established"' "$W/client.json"
 	[ -s "$W/server.json" ] && jq -r '"server:         accepted \(.connections.accepted), peak open \(.connections.peak_open), \(.processes) server processes"' "$W/server.json"
 	if [ -n "$HOLD_INUSE" ]; then
 		held=$(((HOLD_INUSE - BASE_INUSE) / 2))
@@ -218,12 +224,12 @@ if [ -n "$SCALE" ]; then
 			"(SUnreclaim +$(fmt_mib $d_sunr) = $((d_sunr / (2 * pairs))) B per socket, $((d_sunr / pairs)) B per pair)"
 		echo "                MemFree -$(fmt_mib $d_free) = $((d_free / pairs)) B per pair (everything: kernel, both tools, page cache)"
 		echo "                slab caches that grew (bytes per pair):"
-		awk -v p="$pairs" 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) printf "%d %s\n", d, $1 }' \
+		awk -v p="$pairs" 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) printf "%.0f %s\n", d, $1 }' \
 			"$W/slab0" "$W/slab1" | sort -rn | head -8 |
 			awk -v p="$pairs" '{ printf "                  %-22s +%7.0f MiB  %6.0f B\n", $2, $1 / 1048576, $1 / p }'
 		# procfs inodes are not a socket's cost: they appear when some process lists /proc/PID/fd
 		# (a monitoring agent does on some hosts); show the figure without them
-		d_proc=$(awk 'NR == FNR { a[$1] = $2; next } $1 == "proc_inode_cache" { d = $2 - a[$1]; print (d > 0 ? d : 0) }' \
+		d_proc=$(awk 'NR == FNR { a[$1] = $2; next } $1 == "proc_inode_cache" { d = $2 - a[$1]; printf "%.0f\n", (d > 0 ? d : 0) }' \
 			"$W/slab0" "$W/slab1")
 		if [ "${d_proc:-0}" -gt $((pairs / 10)) ]; then
 			echo "                without proc_inode_cache (+$(fmt_mib "$d_proc"), made by whatever lists /proc/PID/fd, not by TCP):" \

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "tcpswarm/config.h"
@@ -75,5 +76,7 @@ const char *report_status_name(unsigned cls);
 
 /* Resident set size of this process in bytes (from /proc/self/statm). */
 uint64_t rss_bytes(void);
+/* The same for another process (0 = this one); 0 if it cannot be read. */
+uint64_t rss_bytes_of(pid_t pid);
 
 #endif
