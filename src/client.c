@@ -49,7 +49,9 @@ static uint64_t data_of(const struct cworker *w, const struct cconn *c)
 
 static void count_err(struct cworker *w, int err) { ctr_add(&w->sh->c.errs[errslot_of(err)], 1); }
 
-void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
+/* Counts a connection's end and frees its timer and carry; the socket
+ * itself is closed by the caller. */
+static void conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err)
 {
 	if (c->state == CS_CONNECTING) {
 		w->inflight--;
@@ -68,11 +70,16 @@ void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why
 		carry_put(&w->carry, c->carry);
 		c->carry = 0;
 	}
+	c->gen++;
+	c->state = CS_CLOSED;
+}
+
+void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
+{
+	conn_end(w, c, why, err);
 	if (c->fd >= 0)
 		close(c->fd); /* also removes it from the epoll set */
 	c->fd = -1;
-	c->gen++;
-	c->state = CS_CLOSED;
 }
 
 /* Targets round-robin, then source IPs round-robin within each target, so
@@ -401,6 +408,8 @@ void *cworker_main(void *arg)
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
 		w->sh->exit_error = -rc;
+	/* the run's figures first: closing ~20k sockets per process takes
+	 * seconds at scale, and the parent must not wait on it to report */
 	uint64_t unsent = 0;
 	for (uint32_t i = 0; i < w->nconns; i++) {
 		struct cconn *c = &w->conns[i];
@@ -409,12 +418,17 @@ void *cworker_main(void *arg)
 			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
 		}
 		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
-			client_conn_close(w, c, CR_RUN_END, 0);
+			conn_end(w, c, CR_RUN_END, 0);
 	}
 	uint64_t sent = ctr_get(&w->sh->c.req_sent);
 	ctr_set(&w->sh->c.req_intended, sent + unsent);
 	publish(w);
 	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
+	for (uint32_t i = 0; i < w->nconns; i++)
+		if (w->conns[i].fd >= 0 && w->conns[i].state == CS_CLOSED) {
+			close(w->conns[i].fd);
+			w->conns[i].fd = -1;
+		}
 	return NULL;
 }
 

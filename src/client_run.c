@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "tcpswarm/cli.h"
 #include "tcpswarm/client.h"
@@ -249,6 +250,34 @@ static void group_end(struct group *g)
 	g->cw = NULL;
 }
 
+/* Closing 20k sockets takes a process about half a second alone, several
+ * seconds with dozens of processes on few CPUs; killing one after it has
+ * published its figures loses nothing, but a clean exit is nicer. */
+#define EXIT_GRACE_MS 60000
+
+/* Waits (real time) until every worker has published its end-of-run
+ * figures or its process has ended. */
+static void wait_published(struct wshared *sh, unsigned n, struct fanout *fo, int timeout_ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000;
+	while (mono_ns() < end) {
+		unsigned done = 0;
+		for (unsigned i = 0; i < n; i++)
+			done += (unsigned)atomic_load(&sh[i].done);
+		if (done == n)
+			return;
+		char msg[8];
+		fanout_poll(fo, msg, sizeof(msg));
+		size_t live = 0;
+		for (size_t k = 0; k < fo->n; k++)
+			live += !fo->reaped[k];
+		if (!live)
+			return;
+		struct timespec step = {0, 10000000};
+		nanosleep(&step, NULL);
+	}
+}
+
 struct child_args {
 	const struct client_config *cfg;
 	struct run_ctl *ctl;
@@ -383,7 +412,12 @@ int client_run(struct client_config *cfg)
 	} else {
 		if (!died[0])
 			fanout_poll(&fo, died, sizeof(died));
-		fanout_wait(&fo, 5000);
+		/* workers publish their figures, then close their sockets (seconds
+		 * at a million): wait for the figures, then give the exits time */
+		wait_published(sh, workers, &fo, 30000);
+		fanout_wait(&fo, EXIT_GRACE_MS);
+		if (!died[0])
+			fanout_lost_figures(&fo, sh, per_proc, died, sizeof(died));
 	}
 	rep.duration_s = (double)(mono_ns() - ctl->start_ns) / 1e9;
 	monitor_finish(&mon);

@@ -162,12 +162,17 @@ static void conntrack(const struct diag_input *in, struct diagnosis *d)
 	say(f->fix, sizeof(f->fix), "raise net.netfilter.nf_conntrack_max, or exempt the test traffic (iptables -t raw ... -j NOTRACK)");
 }
 
+/* TIME-WAIT binds only when a connect failed for it: EADDRINUSE, or ports
+ * exhausted while the bucket limit overflowed. TCPTimeWaitOverflow alone
+ * means the kernel skipped TIME-WAIT for some closes, which costs nothing
+ * (and on a loopback host it is often the peer's own teardown). */
 static void time_wait(const struct diag_input *in, struct diagnosis *d)
 {
 	uint64_t ovf = kd(in, KC_TCP_TIME_WAIT_OVERFLOW), inuse = in->tot->errs[ES_EADDRINUSE];
-	if (!ovf && !inuse)
+	uint64_t noports = in->tot->errs[ES_EADDRNOTAVAIL];
+	if (!inuse && !(ovf && noports))
 		return;
-	struct finding *f = add(d, "time_wait", ovf + inuse);
+	struct finding *f = add(d, "time_wait", inuse + (noports ? ovf : 0));
 	if (!f)
 		return;
 	say(f->evidence, sizeof(f->evidence),

@@ -1,6 +1,7 @@
 #include "tcpswarm/fanout.h"
 
 #include "tcpswarm/client.h" /* struct run_ctl */
+#include "tcpswarm/stats.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -81,10 +82,19 @@ long fanout_poll(struct fanout *f, char *msg, size_t cap)
 	return bad;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int fanout_wait(struct fanout *f, int timeout_ms)
 {
 	struct timespec step = {0, 10000000};
-	for (int waited = 0;; waited += 10) {
+	/* a real deadline: loop passes stretch when the parent is starved */
+	const uint64_t deadline = now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
 		size_t left = 0;
 		for (size_t k = 0; k < f->n; k++) {
 			if (!f->reaped[k] && waitpid(f->pids[k], &f->status[k], WNOHANG) == f->pids[k])
@@ -93,7 +103,7 @@ int fanout_wait(struct fanout *f, int timeout_ms)
 		}
 		if (!left)
 			break;
-		if (waited >= timeout_ms) {
+		if (now_ms() >= deadline) {
 			for (size_t k = 0; k < f->n; k++)
 				if (!f->reaped[k])
 					kill(f->pids[k], SIGKILL);
@@ -108,6 +118,20 @@ int fanout_wait(struct fanout *f, int timeout_ms)
 	for (size_t k = 0; k < f->n; k++)
 		bad += f->reaped[k] && abnormal(f->status[k]);
 	return bad;
+}
+
+long fanout_lost_figures(const struct fanout *f, const struct wshared *sh, unsigned per_proc, char *msg, size_t cap)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		if (!f->reaped[k] || !abnormal(f->status[k]))
+			continue;
+		for (unsigned i = 0; i < per_proc; i++)
+			if (!atomic_load(&sh[k * per_proc + i].done)) {
+				describe(f, k, msg, cap);
+				return (long)k;
+			}
+	}
+	return -1;
 }
 
 void fanout_free(struct fanout *f)

@@ -22,9 +22,15 @@ int fanout_start(struct fanout *f, size_t n, int (*child)(size_t k, void *arg), 
 /* Reaps children that ended; returns the index of one that ended abnormally
  * (signal or nonzero exit) with a message, or -1 if none did. */
 long fanout_poll(struct fanout *f, char *msg, size_t cap);
-/* Waits for every child up to timeout_ms, then SIGKILLs and reaps the rest.
- * Returns how many ended abnormally. */
+/* Waits for every child up to timeout_ms (real time), then SIGKILLs and
+ * reaps the rest. Returns how many ended abnormally. */
 int fanout_wait(struct fanout *f, int timeout_ms);
+/* After the stop: the first child that ended abnormally while its workers
+ * (slots k*per_proc ..) had not published their end-of-run figures, with a
+ * message; -1 if none. A child killed while closing its sockets after
+ * publishing cost nothing and is not reported. */
+struct wshared;
+long fanout_lost_figures(const struct fanout *f, const struct wshared *sh, unsigned per_proc, char *msg, size_t cap);
 void fanout_free(struct fanout *f);
 
 /* Raises the soft RLIMIT_NOFILE toward `want` (never above the hard limit:

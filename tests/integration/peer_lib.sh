@@ -195,8 +195,9 @@ http_get() {
 # bytes after the blank line that ends the head (bodies here are text).
 http_status() { head -n 1 "$1" | awk '{print $2}'; }
 http_body_len() {
-	local r h
-	r=$(cat "$1")
-	h=${r%%$'\r\n\r\n'*}
-	echo $((${#r} - ${#h} - 4))
+	local LC_ALL=C r=
+	IFS= read -r -d '' r <"$1" || true
+	local h=${r%%$'\r\n\r\n'*}
+	[ "$h" != "$r" ] || { echo -1; return; }
+	echo $(($(wc -c <"$1") - ${#h} - 4))
 }

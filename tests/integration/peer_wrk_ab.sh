@@ -51,8 +51,10 @@ echo "ab: 20000 requests, $ab_rps req/s"
 stop_server
 S=$WORK/server.json
 # the server answered at least every request both tools counted (wrk does not
-# count the ones in flight when it stops), and no malformed one
+# count the ones in flight when it stops), all 2xx, and none was malformed
 total=$((wrk_reqs + 20000 + 5))
-json "$S" ".requests.answered >= $total and (.requests.malformed // 0) == 0" >/dev/null ||
-	fail "server counted $(jq -c '.requests | del(.latency_us)' "$S"), clients at least $total"
+json "$S" ".requests.answered >= $total and .requests.errors == 0" >/dev/null ||
+	fail "server counted $(jq -c .requests "$S"), clients at least $total answers and no error"
+json "$S" '.requests.by_status == {"2xx": .requests.answered}' >/dev/null ||
+	fail "server sent non-2xx: $(jq -c .requests.by_status "$S")"
 echo "PASS peer_wrk_ab: wrk $wrk_rps req/s ($wrk_reqs requests), ab -k $ab_rps req/s (20000 requests, all kept alive)"
