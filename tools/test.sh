@@ -10,7 +10,13 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWAR
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ctest --output-on-failure -j 1)
 
-# TSan: the reactor threads, the shared stats and the monitor.
+# TSan: the reactor threads, the shared stats, the monitor, the rtt-log
+# writer and worker processes, each under real load.
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs" --target tcpswarm
-TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/integration/loopback_echo.sh build-tsan/tcpswarm
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
+for t in loopback_echo child_killed peer_nginx peer_wrk_ab; do
+	echo "== TSan: $t"
+	bash "tests/integration/$t.sh" build-tsan/tcpswarm
+done
+echo "TSan: 4 passed, 0 failed"
