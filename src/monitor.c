@@ -111,6 +111,10 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	if (s.open > r->peak_open) {
 		r->peak_open = s.open;
 		rss_pair(m, &r->rss_at_peak, &r->rss_base);
+		if (!r->open_first) {
+			r->open_first = s.open;
+			r->rss_first = r->rss_at_peak;
+		}
 	}
 	m->prev = now;
 	series_push(&r->series, &s);
@@ -139,9 +143,17 @@ void monitor_finish(struct monitor *m)
 	struct klimits end;
 	kstat_read_limits(&end);
 	r->limits = end;
-	if (r->peak_open)
+	/* the marginal cost when connections rose across samples (fixed costs
+	 * paid after the baseline, such as thread stacks, are not per
+	 * connection), else everything since the baseline over the count */
+	if (r->peak_open && r->peak_open - r->open_first >= r->peak_open / 4 && r->peak_open > r->open_first) {
+		r->memory_by_slope = true;
+		r->user_bytes_per_conn = (double)(r->rss_at_peak > r->rss_first ? r->rss_at_peak - r->rss_first : 0) /
+					 (double)(r->peak_open - r->open_first);
+	} else if (r->peak_open) {
 		r->user_bytes_per_conn =
 			(double)(r->rss_at_peak > r->rss_base ? r->rss_at_peak - r->rss_base : 0) / (double)r->peak_open;
+	}
 }
 
 void monitor_destroy(struct monitor *m)

@@ -159,9 +159,14 @@ static void memory_line(FILE *out, const struct run_report *r)
 		return;
 	char grow[32];
 	units_fmt_bytes(grow, sizeof(grow), (double)(r->rss_at_peak > r->rss_base ? r->rss_at_peak - r->rss_base : 0));
-	fprintf(out, "memory         %.0f B user memory per connection (RSS +%s over %" PRIu64
-		" open connections; connection slot %zu B)\n",
-		r->user_bytes_per_conn, grow, r->peak_open, r->conn_struct_bytes);
+	if (r->memory_by_slope)
+		fprintf(out, "memory         %.0f B user memory per connection (RSS growth from %" PRIu64 " to %" PRIu64
+			" open connections; connection slot %zu B)\n",
+			r->user_bytes_per_conn, r->open_first, r->peak_open, r->conn_struct_bytes);
+	else
+		fprintf(out, "memory         %.0f B user memory per connection (RSS +%s over %" PRIu64
+			" open connections; connection slot %zu B)\n",
+			r->user_bytes_per_conn, grow, r->peak_open, r->conn_struct_bytes);
 }
 
 static void diagnosis_lines(FILE *out, const struct run_report *r)

@@ -139,6 +139,7 @@ static void tail(struct jw *w, const struct run_report *r)
 {
 	jw_obj_begin(w, "memory");
 	jw_double(w, "user_bytes_per_conn", r->user_bytes_per_conn);
+	jw_str(w, "method", r->memory_by_slope ? "slope" : "total");
 	jw_u64(w, "rss_base_bytes", r->rss_base);
 	jw_u64(w, "rss_at_peak_bytes", r->rss_at_peak);
 	jw_u64(w, "conn_struct_bytes", r->conn_struct_bytes);

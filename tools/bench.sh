@@ -261,8 +261,14 @@ server_start
 sleep 0.2
 server_stop
 jq -r '"hold 15000:     established \(.connections.established) in \(.connections.time_to_all_s*1000|floor) ms = \(.connections.conn_per_s|floor) conn/s; connect p99 \(.connections.connect_latency_us.p99) us"' "$W/hold.json"
-jq -r '"memory client:  \(.memory.user_bytes_per_conn|floor) B user memory per idle connection (slot \(.memory.conn_struct_bytes) B)"' "$W/hold.json"
-jq -r '"memory server:  \(.memory.user_bytes_per_conn|floor) B user memory per idle connection (slot \(.memory.conn_struct_bytes) B)"' "$W/server.json"
+# idle memory: connects paced over 3 s so RSS is sampled at several counts
+# (the marginal cost per connection, not fixed costs), server in one process
+server_start --processes 1
+"$BIN" client "127.0.0.1:$PORT" -c 15000 --connect-rate 5k -T 5s -q --json "$W/mem.json" >/dev/null
+sleep 0.2
+server_stop
+jq -r '"memory client:  \(.memory.user_bytes_per_conn|floor) B user memory per idle connection (\(.memory.method); slot \(.memory.conn_struct_bytes) B)"' "$W/mem.json"
+jq -r '"memory server:  \(.memory.user_bytes_per_conn|floor) B user memory per idle connection (\(.memory.method); slot \(.memory.conn_struct_bytes) B)"' "$W/server.json"
 
 # 2. highest sustained echo rate: double until it fails, then bisect
 sustained() { # CONNS RATE -> exit 0 if answered >= 99% of intended
@@ -288,3 +294,37 @@ server_start
 max_rate 5
 max_rate 2000
 server_stop
+
+# 3. HTTP against a real peer (nginx), where wrk is installed:
+#    a) tcpswarm server -m http vs nginx, both under the same wrk load: req/s ratio;
+#    b) tcpswarm client --proto http vs wrk, both against nginx: req/s ratio and p99.
+#       wrk is closed loop (each connection waits for its answer), so its p99 hides
+#       queueing (coordinated omission); tcpswarm runs open loop at wrk's rate and
+#       counts latency from each request's intended send time.
+if ! command -v wrk >/dev/null || ! PATH=$PATH:/usr/sbin command -v nginx >/dev/null; then
+	echo "http vs peers: skipped (install wrk and nginx-light: tools/deps.sh wrk nginx-light)"
+	exit 0
+fi
+(
+	set -- "$BIN"
+	source tests/integration/peer_lib.sh # start_nginx, free_port, cleanup of what it starts
+	NGX=$(free_port)
+	start_nginx "$NGX" 1024
+	TSW=$(free_port)
+	start_server "$TSW" -m http --processes 1
+	wrk_run() { # URL -> "req/s p99_ms"
+		wrk -t2 -c100 -d5s --latency "$1" 2>&1 | awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'
+	}
+	read -r ngx_rps ngx_p99 < <(wrk_run "http://127.0.0.1:$NGX/?length=1024")
+	read -r tsw_rps tsw_p99 < <(wrk_run "http://127.0.0.1:$TSW/?length=1024")
+	echo "http server, wrk -t2 -c100 -d5s, 1 KiB bodies: tcpswarm -m http $tsw_rps req/s (p99 $tsw_p99)," \
+		"nginx $ngx_rps req/s (p99 $ngx_p99): ratio $(awk -v a="$tsw_rps" -v b="$ngx_rps" 'BEGIN {printf "%.2f", a/b}')"
+	rate=$(awk -v r="$ngx_rps" 'BEGIN {printf "%d", r}')
+	"$BIN" client --proto http "127.0.0.1:$NGX" -c 100 --length 1024 -r "$rate" -T 5s -q --json "$WORK/c.json" >/dev/null
+	ans=$(jq '.requests.answered / .duration_s | floor' "$WORK/c.json")
+	p99=$(jq '.latency_us.p99' "$WORK/c.json")
+	echo "http client vs nginx, 100 connections, 1 KiB: wrk $ngx_rps req/s (p99 $ngx_p99, closed loop);" \
+		"tcpswarm open loop at that rate: $ans req/s answered (p99 ${p99} us from intended send times):" \
+		"ratio $(awk -v a="$ans" -v b="$ngx_rps" 'BEGIN {printf "%.2f", a/b}')"
+	stop_server
+)

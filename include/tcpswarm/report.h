@@ -51,6 +51,8 @@ struct run_report {
 	/* memory: RSS growth over the connections held at the peak */
 	uint64_t rss_base, rss_at_peak;
 	double user_bytes_per_conn;
+	bool memory_by_slope;  /* marginal cost between two samples, else total / count */
+	uint64_t rss_first, open_first; /* first sample with connections open */
 	size_t conn_struct_bytes;
 	/* server */
 	int backlog_effective;
