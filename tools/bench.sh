@@ -311,7 +311,7 @@ fi
 	NGX=$(free_port)
 	start_nginx "$NGX" 1024
 	TSW=$(free_port)
-	start_server "$TSW" -m http --processes 1
+	start_server "$TSW" -m http --processes 1 -w 1 # one worker, as nginx here (worker_processes 1)
 	wrk_run() { # URL -> "req/s p99_ms"
 		wrk -t2 -c100 -d5s --latency "$1" 2>&1 | awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'
 	}
