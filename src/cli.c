@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "tcpswarm/proto_dns.h"
+#include "tcpswarm/proto_http.h"
 #include "tcpswarm/units.h"
 
 enum kind { K_QTYPE, K_COUNT_RANGE, K_DURATION_RANGE, K_HEADER, K_ANSWER, K_PROCESSES, K_COUNT, K_RATE, K_DURATION, K_BYTES, K_STRING, K_FLAG, K_FRACTION, K_CHOICE, K_PORT, K_WORKERS, K_SOURCE };
@@ -377,6 +378,18 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 	}
 	if (cfg->path[0] != '/') {
 		fprintf(err, "tcpswarm client: option --path: '%s' must start with '/'\n", cfg->path);
+		return -1;
+	}
+	uint8_t probe[2048];
+	if (proto_dns_build_query(probe, sizeof(probe), 0, cfg->qname, (uint16_t)cfg->qtype) < 0) {
+		fprintf(err, "tcpswarm client: option --qname: '%s' is not a DNS name (labels of 1-63 bytes, 253 in all)\n",
+			cfg->qname);
+		return -1;
+	}
+	if (proto_http_build_request((char *)probe, sizeof(probe), cfg->path, cfg->len_hi, 1, "h", cfg->headers,
+				     cfg->nheaders) < 0) {
+		fprintf(err, "tcpswarm client: option --path or --header: not valid in an HTTP request "
+			     "(path: visible ASCII from '/', no '#'; header: 'Name: value')\n");
 		return -1;
 	}
 	if (cfg->connect_timeout_us == 0) {

@@ -308,6 +308,10 @@ static void set_phase(struct run_ctl *ctl, struct group *local, int phase)
 int client_run(struct client_config *cfg)
 {
 	unsigned per_proc = cfg->com.workers ? cfg->com.workers : worker_cpu_count();
+	if (report_paths_writable("client", cfg->com.json_path, cfg->com.csv_path, cfg->rtt_log) < 0) {
+		srcset_free(&cfg->sources);
+		return EXIT_USAGE;
+	}
 	struct klimits lim;
 	kstat_read_limits(&lim);
 	unsigned procs = 1;

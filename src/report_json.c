@@ -1,6 +1,8 @@
 /* --json (the outline in DESIGN.md: a public interface, keys never renamed)
  * and --csv (the per-second series). */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +323,24 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	tail(&w, r);
 	jw_obj_end(&w);
 	return close_out(f, path, jw_finish(&w));
+}
+
+static int writable(const char *cmd, const char *opt, const char *path)
+{
+	if (!path)
+		return 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644); /* no truncation yet */
+	if (fd < 0) {
+		fprintf(stderr, "tcpswarm %s: option %s: cannot write '%s': %s\n", cmd, opt, path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt)
+{
+	return writable(cmd, "--json", json) | writable(cmd, "--csv", csv) | writable(cmd, "--rtt-log", rtt);
 }
 
 int report_csv(const char *path, const struct run_report *r)

@@ -100,6 +100,8 @@ int server_run(const struct server_config *cfg)
 {
 	unsigned per_proc = cfg->com.workers ? cfg->com.workers : worker_cpu_count();
 	unsigned procs = 1;
+	if (report_paths_writable("server", cfg->com.json_path, cfg->com.csv_path, NULL) < 0)
+		return EXIT_USAGE;
 	if (plan_processes(cfg, &per_proc, &procs) < 0)
 		return EXIT_USAGE;
 	unsigned workers = per_proc * procs;

@@ -76,6 +76,10 @@ int report_csv(const char *path, const struct run_report *r);
 const char *report_rcode_name(unsigned rcode);
 const char *report_status_name(unsigned cls);
 
+/* Before a run: every report file given can be created (a long run must not
+ * lose its report at the end). 0, or -1 with a message naming the option. */
+int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt);
+
 /* Resident set size of this process in bytes (from /proc/self/statm). */
 uint64_t rss_bytes(void);
 /* The same for another process (0 = this one); 0 if it cannot be read. */

@@ -21,6 +21,21 @@ expect_usage_error "unknown option '--nope'" probe --nope
 expect_usage_error "option --processes" client --processes many 127.0.0.1:1
 expect_usage_error "option --source-iface" client --source-iface nosuchif0 127.0.0.1:1
 expect_usage_error "exclude each other" client --source 127.0.0.2 --source-iface lo 127.0.0.1:1
+expect_usage_error "option --proto" client --proto gopher 127.0.0.1:1
+expect_usage_error "option --qtype" client --proto dns --qtype BOGUS 127.0.0.1:1
+expect_usage_error "option --qname" client --proto dns --qname "a..b" 127.0.0.1:1
+expect_usage_error "option --length" client --proto http --length 5-1 127.0.0.1:1
+expect_usage_error "exclude each other" client --proto http --think 1s-2s -r 10 127.0.0.1:1
+expect_usage_error "option --think" client --think 1s-2s 127.0.0.1:1
+expect_usage_error "option --path" client --proto http --path nopath 127.0.0.1:1
+expect_usage_error "option --header" client --proto http --header "no colon" 127.0.0.1:1
+expect_usage_error "option --max-length" server -m http --max-length lots
+expect_usage_error "option --answer" server -m dns --answer 1.2.3
+expect_usage_error "option --max-conns" server --max-conns -5
+expect_usage_error "option --rtt-log" client --rtt-log "" 127.0.0.1:1
+expect_usage_error "option --json: cannot write" client --json /nonexistent-dir/run.json 127.0.0.1:1
+expect_usage_error "option --rtt-log: cannot write" client --rtt-log /nonexistent-dir/rtt.csv 127.0.0.1:1
+expect_usage_error "option --csv: cannot write" server --csv /nonexistent-dir/s.csv
 # help is not an error
 timeout 5 "$BIN" client --help | grep -q -- "--connect-rate RATE" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
