@@ -134,18 +134,22 @@ static void serve(struct sworker *w, int fd, struct sconn *c)
 	}
 }
 
-/* At EMFILE/ENFILE the pending connection would make the listener ready
- * forever (a busy loop): give up the reserve fd, accept and close one
- * connection, and take the reserve back. */
-static void shed_one(struct sworker *w)
+/* At EMFILE/ENFILE a pending connection can never be accepted: give up the
+ * reserve fd, accept and close one connection (the client sees it closed,
+ * and it is counted), and take the reserve back. accept4() reserves the new
+ * fd before it looks at the queue, so at the limit it fails with EMFILE even
+ * when nothing is pending: true only when a connection was shed, so the
+ * caller stops instead of spinning. */
+static bool shed_one(struct sworker *w)
 {
 	if (w->reserve_fd < 0)
-		return;
+		return false;
 	close(w->reserve_fd);
 	int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
 }
 
 static void accept_all(struct sworker *w)
@@ -159,12 +163,13 @@ static void accept_all(struct sworker *w)
 				return;
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			int e = errno;
+			if ((e == EMFILE || e == ENFILE) && !shed_one(w))
+				return; /* at the limit with nothing pending */
 			ctr_add(&w->sh->c.accept_errors, 1);
-			ctr_add(&w->sh->c.errs[errslot_of(errno)], 1);
-			if (errno == EMFILE || errno == ENFILE) {
-				shed_one(w);
+			ctr_add(&w->sh->c.errs[errslot_of(e)], 1);
+			if (e == EMFILE || e == ENFILE)
 				continue;
-			}
 			return;
 		}
 		if ((size_t)fd >= w->ss->maxfd) {
