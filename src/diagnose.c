@@ -231,7 +231,7 @@ static void resets(const struct diag_input *in, struct diagnosis *d)
 
 static void lost(const struct diag_input *in, struct diagnosis *d)
 {
-	uint64_t lost = in->tot->req_lost, err = in->tot->req_errors;
+	uint64_t lost = in->interrupted ? 0 : in->tot->req_lost, err = in->tot->req_errors;
 	if (!in->is_client || (!lost && !err))
 		return;
 	struct finding *f = add(d, "server_throughput", lost + err);

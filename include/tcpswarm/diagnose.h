@@ -39,6 +39,7 @@ struct diag_input {
 	int backlog_effective;           /* server: min(backlog, somaxconn); -1 unknown */
 	uint64_t listen_queue_peak;      /* server */
 	uint64_t sent, answered;
+	bool interrupted;                /* no drain: requests in flight were cut off, not lost */
 };
 
 /* Fills d with the findings, ranked (highest score first). */

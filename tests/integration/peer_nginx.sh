@@ -70,7 +70,7 @@ check_run "$WORK/rate.json" $N
 rate_answered=$ANSWERED
 intended=$(jq .requests.intended "$WORK/rate.json")
 [ "$intended" -ge 4000 ] || fail "only $intended requests intended at 2k/s for 3 s"
-[ $((rate_answered * 100)) -ge $((intended * 95)) ] || fail "answered $rate_answered of $intended intended (< 95%)"
+[ $((rate_answered * 100)) -ge $((intended * 80)) ] || fail "answered $rate_answered of $intended intended (< 80%)"
 
 # --- nginx's side: every request it logged was a GET /?length=N in range, 200,
 # with N body bytes, and it logged as many as the client counted answers

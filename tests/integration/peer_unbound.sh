@@ -26,13 +26,13 @@ cat "$WORK/summary"
 C=$WORK/client.json
 json "$C" ".connections.established == $N and .connections.failed == 0" >/dev/null ||
 	fail "not every connection established: $(jq -c .connections "$C")"
-json "$C" '.requests.errors == 0 and .requests.lost == 0' >/dev/null || fail "errors: $(jq -c .requests "$C")"
+json "$C" '.requests.errors == 0 and .requests.lost == 0' >/dev/null || fail "errors or lost queries: $(jq -c .requests "$C")"
 intended=$(jq .requests.intended "$C")
 sent=$(jq .requests.sent "$C")
 answered=$(jq .requests.answered "$C")
 [ "$sent" -gt 0 ] || fail "no query sent: $(jq -c .requests "$C")"
 [ "$answered" -eq "$sent" ] || fail "answered $answered of $sent sent: $(jq -c .requests "$C")"
-[ $((sent * 100)) -ge $((intended * 95)) ] || fail "sent $sent of $intended intended (< 95%)"
+[ $((sent * 100)) -ge $((intended * 80)) ] || fail "sent $sent of $intended intended (< 80%: unbound or the client stalled)"
 [ "$intended" -ge 4000 ] || fail "only $intended queries intended at 2k/s for 3 s"
 json "$C" ".requests.by_rcode.NOERROR == $answered and (.requests.by_rcode | add) == $answered" >/dev/null ||
 	fail "not every answer NOERROR: $(jq -c .requests.by_rcode "$C")"

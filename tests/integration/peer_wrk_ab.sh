@@ -30,7 +30,6 @@ cat "$WORK/wrk.out"
 wrk_reqs=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$WORK/wrk.out")
 wrk_rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' "$WORK/wrk.out")
 [ -n "$wrk_reqs" ] && [ "$wrk_reqs" -gt 1000 ] || fail "wrk completed only '${wrk_reqs}' requests"
-# wrk's bytes read: 100 body bytes plus a head per request, so at least 100 each
 echo "wrk: $wrk_reqs requests, $wrk_rps req/s"
 
 # --- ab -----------------------------------------------------------------------

@@ -398,6 +398,23 @@ static void test_conntrack(void **state)
 	none(&f);
 }
 
+static void test_lost_when_interrupted(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f, true);
+	f.tot.req_lost = 3;
+	f.tot.req_sent = 4000;
+	f.in.sent = 4000;
+	assert_non_null(only(&f, "server_throughput"));
+	/* SIGINT skips the drain: what was in flight is not the server's fault */
+	f.in.interrupted = true;
+	none(&f);
+	/* but answers that did not match still are */
+	f.tot.req_errors = 2;
+	assert_non_null(only(&f, "server_throughput"));
+}
+
 static void test_time_wait(void **state)
 {
 	(void)state;
@@ -613,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_socket_memory),
 		cmocka_unit_test(test_conntrack),
 		cmocka_unit_test(test_time_wait),
+		cmocka_unit_test(test_lost_when_interrupted),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_resets),
