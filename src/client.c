@@ -134,6 +134,21 @@ static void start_connect(struct cworker *w, uint32_t slot)
 	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + w->cfg->connect_timeout_us * 1000);
 }
 
+ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)
+{
+	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0) {
+		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
+		return n;
+	}
+	if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->flags &= ~CF_WRITABLE; /* socket buffer full: EPOLLOUT resumes */
+		return 0;
+	}
+	client_conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+	return -1;
+}
+
 /* Sends every request whose intended time has come, in batches; stops at
  * EAGAIN (EPOLLOUT resumes) and otherwise re-arms the timer for the next. */
 static void send_due(struct cworker *w, struct cconn *c)
@@ -162,16 +177,9 @@ static void send_due(struct cworker *w, struct cconn *c)
 			t += client_next_gap(w);
 		}
 		times[nf] = t;
-		ssize_t n = send(c->fd, w->scratch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				c->flags &= ~CF_WRITABLE;
-				return;
-			}
-			client_conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+		ssize_t n = client_send(w, c, w->scratch, len);
+		if (n <= 0)
 			return;
-		}
-		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
 		size_t done_bytes = (size_t)n + c->tx_off; /* counted from frame start */
 		size_t done = done_bytes / fsz;
 		c->tx_off = (uint16_t)(done_bytes % fsz);

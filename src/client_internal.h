@@ -4,6 +4,7 @@
 #define TCPSWARM_CLIENT_INTERNAL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tcpswarm/carry.h"
 #include "tcpswarm/client.h"
@@ -66,6 +67,10 @@ void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns);
 
 void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err);
 uint64_t client_next_gap(struct cworker *w);
+/* send(): bytes written (counted); 0 when the socket buffer is full (the
+ * writable flag drops, EPOLLOUT resumes); -1 when the connection was closed
+ * for an error. */
+ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len);
 double client_rnd_unit(struct cworker *w);
 
 /* Request/response protocols (dns, http): one request in flight. */

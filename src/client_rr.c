@@ -88,16 +88,9 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 		client_conn_close(w, c, CR_PROTOCOL, 0);
 		return;
 	}
-	ssize_t n = send(c->fd, w->scratch + c->tx_off, (size_t)len - c->tx_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			c->flags &= ~CF_WRITABLE;
-			return;
-		}
-		client_conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
+	ssize_t n = client_send(w, c, w->scratch + c->tx_off, (size_t)len - c->tx_off);
+	if (n <= 0)
 		return;
-	}
-	ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
 	c->tx_off = (uint16_t)(c->tx_off + n);
 	if (c->tx_off < len) {
 		c->flags &= ~CF_WRITABLE;
