@@ -386,7 +386,12 @@ static void on_turn(void *ctx)
 		reactor_stop(&w->r);
 		return;
 	}
-	w->phase = phase;
+	if (phase != w->phase) {
+		/* acknowledged only here, at the top of a turn: every request this
+		 * worker sent under the old phase is already counted */
+		w->phase = phase;
+		atomic_store_explicit(&w->sh->phase_seen, phase, memory_order_release);
+	}
 	if (phase == PHASE_RUN)
 		open_due(w);
 	if (w->r.now_ns >= w->next_publish_ns) {

@@ -278,6 +278,15 @@ static void wait_published(struct wshared *sh, unsigned n, struct fanout *fo, in
 	}
 }
 
+static bool all_draining(struct wshared *sh, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (atomic_load_explicit(&sh[i].phase_seen, memory_order_acquire) < PHASE_DRAIN &&
+		    !atomic_load_explicit(&sh[i].done, memory_order_acquire))
+			return false;
+	return true;
+}
+
 struct child_args {
 	const struct client_config *cfg;
 	struct run_ctl *ctl;
@@ -402,11 +411,15 @@ int client_run(struct client_config *cfg)
 	set_phase(ctl, &local, PHASE_DRAIN);
 	uint64_t drain_end = mono_ns() + (rep.interrupted || died[0] ? 0 : cfg->drain_us * 1000);
 	while (!rep.interrupted && mono_ns() < drain_end) {
-		struct totals t;
-		totals_collect(sh, workers, &t);
-		if (t.req_answered + t.req_errors >= t.req_sent)
-			break;
-		uint64_t step = mono_ns() + 20000000;
+		/* judge only once every worker has stopped sending: one still in
+		 * PHASE_RUN may send a request due just before the end */
+		if (all_draining(sh, workers)) {
+			struct totals t;
+			totals_collect(sh, workers, &t);
+			if (t.req_answered + t.req_errors >= t.req_sent)
+				break;
+		}
+		uint64_t step = mono_ns() + 5000000;
 		rep.interrupted = monitor_wait(&mon, step < drain_end ? step : drain_end);
 	}
 	monitor_end_load(&mon);

@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
+# the real peers the integration tests run against, installed here so no
+# test spends its time limit in apt (nginx-light is gone after bookworm)
+tools/deps.sh unbound wrk apache2-utils dnsutils
+tools/deps.sh nginx-light 2>/dev/null || tools/deps.sh nginx
 jobs=$(nproc)
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=address,undefined >/dev/null

@@ -58,6 +58,7 @@ struct wshared {
 	struct hist lat_total;
 	struct hist conn_lat_total;        /* connect latency, whole run */
 	atomic_int done;                   /* worker finished and published */
+	atomic_int phase_seen;             /* client: the run phase this worker acts on */
 	uint64_t rss_base;                 /* first worker of a process: its RSS before connecting */
 	int exit_error;                    /* errno if the worker failed */
 };
