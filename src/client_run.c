@@ -193,7 +193,8 @@ static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 		.is_client = true, .tot = &r->tot, .kdelta = &r->kdelta, .limits = &r->limits, .sock = &r->sock_end,
 		.target_conns = cfg->conns, .peak_open = r->peak_open, .source_ips = cfg->sources.n,
 		.targets = cfg->ntargets, .backlog_effective = -1, .sent = r->tot.req_sent,
-		.answered = r->tot.req_answered, .interrupted = r->interrupted,
+		.answered = r->tot.req_answered, .interrupted = r->interrupted, .intended = r->tot.req_intended,
+		.p50_us = hist_percentile(r->lat, 50),
 	};
 	diagnose(&in, &r->diag);
 }

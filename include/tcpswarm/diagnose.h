@@ -39,6 +39,8 @@ struct diag_input {
 	int backlog_effective;           /* server: min(backlog, somaxconn); -1 unknown */
 	uint64_t listen_queue_peak;      /* server */
 	uint64_t sent, answered;
+	uint64_t intended;               /* client: requests the schedule called for */
+	uint64_t p50_us;                 /* client: median latency from intended send times */
 	bool interrupted;                /* no drain: requests in flight were cut off, not lost */
 };
 

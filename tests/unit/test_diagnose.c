@@ -415,6 +415,25 @@ static void test_lost_when_interrupted(void **state)
 	assert_non_null(only(&f, "server_throughput"));
 }
 
+static void test_unsent_means_server_did_not_read(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f, true);
+	f.in.intended = 965372;
+	f.in.sent = 956042;
+	f.tot.req_sent = 956042;
+	f.in.p50_us = 629000;
+	const struct finding *x = only(&f, "server_throughput");
+	has_text(x->evidence, "9330 of 965372 intended requests were never sent");
+	has_text(x->evidence, "629000 us");
+	/* 0.5% or less is the tail of the schedule, not a finding */
+	fx_init(&f, true);
+	f.in.intended = 100000;
+	f.in.sent = 99500;
+	none(&f);
+}
+
 static void test_time_wait(void **state)
 {
 	(void)state;
@@ -631,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_conntrack),
 		cmocka_unit_test(test_time_wait),
 		cmocka_unit_test(test_lost_when_interrupted),
+		cmocka_unit_test(test_unsent_means_server_did_not_read),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_resets),
