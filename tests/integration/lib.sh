@@ -69,6 +69,21 @@ stop_server() {
 
 json() { jq -e "$2" "$1"; }
 
+# worker_processes WRAPPER_PID N: waits (5 s) until the tcpswarm started
+# under `timeout` (WRAPPER_PID) has N worker processes; sets MAIN_PID and
+# WORKERS (their PIDs).
+worker_processes() {
+	local wrapper=$1 n=$2
+	MAIN_PID="" WORKERS=""
+	for _ in $(seq 1 50); do
+		MAIN_PID=$(pgrep -P "$wrapper" || true)
+		WORKERS=$( [ -n "$MAIN_PID" ] && pgrep -P "$MAIN_PID" || true)
+		[ "$(echo "$WORKERS" | wc -w)" -ge "$n" ] && break
+		sleep 0.1
+	done
+	[ "$(echo "$WORKERS" | wc -w)" -eq "$n" ] || fail "expected $n worker processes, found: $WORKERS"
+}
+
 # expect_usage_error MESSAGE_PART ARGS...: exit 2 and stderr names the problem.
 expect_usage_error() {
 	local want=$1

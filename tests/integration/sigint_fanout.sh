@@ -9,10 +9,9 @@ timeout 60 "$BIN" client "127.0.0.1:$PORT" -c 600 --processes 3 -r 2k -T 30s -q 
 CLIENT=$!
 PIDS+=("$CLIENT")
 sleep 2
-main=$(pgrep -P "$CLIENT")
-kids=$(pgrep -P "$main" || true)
-[ "$(echo "$kids" | wc -w)" -eq 3 ] || fail "expected 3 worker processes, found: $kids"
-kill -INT "$main"
+worker_processes "$CLIENT" 3
+kids=$WORKERS
+kill -INT "$MAIN_PID"
 rc=0
 wait "$CLIENT" || rc=$?
 cat "$WORK/summary"
