@@ -99,7 +99,10 @@ void totals_collect(struct wshared *w, size_t n, struct totals *t)
 		for (int r = 0; r < CR__COUNT; r++)
 			t->close[r] += ctr_get(&c->close[r]);
 		t->listen_queue += ctr_get(&c->listen_queue);
-		t->listen_queue_peak += ctr_get(&c->listen_queue_peak);
+		/* each worker has its own listener and queue limit: the peak that
+		 * compares with backlog_effective is the largest, not the sum */
+		if (ctr_get(&c->listen_queue_peak) > t->listen_queue_peak)
+			t->listen_queue_peak = ctr_get(&c->listen_queue_peak);
 		for (int k = 0; k < 16; k++)
 			t->rcode[k] += ctr_get(&c->rcode[k]);
 		for (int k = 0; k < 6; k++)

@@ -91,7 +91,8 @@ struct totals {
 	uint64_t bytes_in, bytes_out, accept_errors;
 	uint64_t errs[ES__COUNT];
 	uint64_t close[CR__COUNT];
-	uint64_t listen_queue, listen_queue_peak;
+	uint64_t listen_queue;        /* all listeners' queues now, summed */
+	uint64_t listen_queue_peak;   /* the fullest single listener's peak */
 	uint64_t last_established_ns; /* the latest over all workers */
 	uint64_t rcode[16], status[6], bad_length;
 	uint64_t rtt_written, rtt_dropped; /* --rtt-log lines */
