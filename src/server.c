@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tcpswarm/carry.h"
+#include "tcpswarm/kstat.h"
 #include "tcpswarm/proto_http.h"
 #include "tcpswarm/reactor.h"
 #include "server_internal.h"
@@ -223,14 +224,11 @@ static void on_timer(void *ctx, struct tw_node *n)
 
 static void sample_listener(struct sworker *w)
 {
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	/* on a LISTEN socket the kernel reports the accept queue in
-	 * tcpi_unacked and its limit in tcpi_sacked */
-	if (getsockopt(w->lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0) {
-		ctr_set(&w->sh->c.listen_queue, ti.tcpi_unacked);
-		if (ti.tcpi_unacked > ctr_get(&w->sh->c.listen_queue_peak))
-			ctr_set(&w->sh->c.listen_queue_peak, ti.tcpi_unacked);
+	uint32_t queued, limit;
+	if (kstat_listener_queue(w->lfd, &queued, &limit) == 0) {
+		ctr_set(&w->sh->c.listen_queue, queued);
+		if (queued > ctr_get(&w->sh->c.listen_queue_peak))
+			ctr_set(&w->sh->c.listen_queue_peak, queued);
 	}
 }
 
@@ -270,18 +268,6 @@ void *sworker_main(void *arg)
 
 void sworker_wake(struct sworker *w) { reactor_wake(&w->r); }
 
-static int read_somaxconn(void)
-{
-	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
-	int v = -1;
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 int server_shared_init(struct server_shared *ss, const struct server_config *cfg, struct run_ctl *ctl, char *err,
 		       size_t errcap)
 {
@@ -289,8 +275,11 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 	ss->cfg = cfg;
 	ss->ctl = ctl;
 	const char *ip = cfg->bind ? cfg->bind : "::";
-	if (addr_from_ip_port(ip, (uint16_t)cfg->port, &ss->bound, err, errcap) < 0)
+	char e[200];
+	if (addr_from_ip_port(ip, (uint16_t)cfg->port, &ss->bound, e, sizeof(e)) < 0) {
+		snprintf(err, errcap, "option -b: %s", e);
 		return -1;
+	}
 	if (!cfg->bind) {
 		/* no IPv6 on this host: fall back to IPv4 any */
 		int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -313,8 +302,9 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		ss->name_buf[n] = 0;
 		ss->name = ss->name_buf;
 	}
-	int somax = read_somaxconn();
-	ss->backlog_effective = somax > 0 && (uint64_t)somax < cfg->backlog ? somax : (int)cfg->backlog;
+	int64_t somax = -1;
+	kstat_read_ints("/proc/sys/net/core/somaxconn", &somax, 1);
+	ss->backlog_effective = somax > 0 && (uint64_t)somax < cfg->backlog ? (int)somax : (int)cfg->backlog;
 	struct rlimit rl;
 	getrlimit(RLIMIT_NOFILE, &rl);
 	ss->maxfd = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (size_t)rl.rlim_cur;

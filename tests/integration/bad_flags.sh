@@ -16,6 +16,8 @@ expect_usage_error "option --source" client --source 10.0.0.9-10.0.0.1 127.0.0.1
 expect_usage_error "option -p" server -p 70000
 expect_usage_error "option --mode" server --mode teapot
 expect_usage_error "option -w" server -w 0
+expect_usage_error "option -b: '300.1.2.3': not an IPv4 or IPv6 address" server -b 300.1.2.3
+expect_usage_error "option --duration" server --duration forever
 expect_usage_error "option -c" probe -c 10x
 expect_usage_error "unknown option '--nope'" probe --nope
 expect_usage_error "option --processes" client --processes many 127.0.0.1:1
