@@ -245,7 +245,7 @@ static int parse_replies(struct cworker *w, struct cconn *c, const uint8_t *p, s
 	return rc;
 }
 
-static void on_readable(struct cworker *w, struct cconn *c)
+static void on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 {
 	for (;;) {
 		ssize_t n = recv(c->fd, w->scratch, SCRATCH_BYTES, MSG_DONTWAIT);
@@ -258,8 +258,8 @@ static void on_readable(struct cworker *w, struct cconn *c)
 				client_conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
 				return;
 			}
-			if ((size_t)n < SCRATCH_BYTES)
-				return; /* short read: the socket is drained */
+			if (reactor_read_drained((size_t)n, SCRATCH_BYTES, events))
+				return;
 			continue;
 		}
 		if (n == 0) {
@@ -326,9 +326,9 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 	const bool echo = w->cfg->proto == PROTO_ECHO;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
 		if (echo)
-			on_readable(w, c);
+			on_readable(w, c, events);
 		else
-			rr_on_readable(w, c);
+			rr_on_readable(w, c, events);
 		if (c->state != CS_OPEN)
 			return;
 	}

@@ -75,7 +75,7 @@ double client_rnd_unit(struct cworker *w);
 
 /* Request/response protocols (dns, http): one request in flight. */
 void rr_send_due(struct cworker *w, struct cconn *c);
-void rr_on_readable(struct cworker *w, struct cconn *c);
+void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events);
 /* Sets up the first request of a connection that just opened. */
 void rr_first(struct cworker *w, struct cconn *c);
 int rr_init(struct cworker *w, char *err, size_t errcap);

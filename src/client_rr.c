@@ -190,7 +190,7 @@ static int save_carry(struct cworker *w, struct cconn *c, const uint8_t *rest, s
 	return 0;
 }
 
-void rr_on_readable(struct cworker *w, struct cconn *c)
+void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 {
 	for (;;) {
 		struct proto_http_resp_state st;
@@ -237,7 +237,7 @@ void rr_on_readable(struct cworker *w, struct cconn *c)
 			return;
 		}
 		rr_send_due(w, c); /* the answer may have freed the way for a due request */
-		if (c->state != CS_OPEN || (size_t)n < SCRATCH_BYTES - have)
+		if (c->state != CS_OPEN || reactor_read_drained((size_t)n, SCRATCH_BYTES - have, events))
 			return;
 	}
 }

@@ -109,7 +109,7 @@ static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
 	return 0;
 }
 
-static void serve(struct sworker *w, int fd, struct sconn *c)
+static void serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 {
 	const bool echo = w->ss->cfg->mode == MODE_ECHO;
 	if (c->carry && server_flush(w, fd, c) <= 0)
@@ -119,6 +119,8 @@ static void serve(struct sworker *w, int fd, struct sconn *c)
 		if (n > 0) {
 			ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
 			if (echo && echo_out(w, fd, c, (size_t)n) <= 0)
+				return;
+			if (reactor_read_drained((size_t)n, SCRATCH_BYTES, events))
 				return;
 			continue;
 		}
@@ -201,7 +203,6 @@ static void accept_all(struct sworker *w)
 static void on_io(void *ctx, uint64_t data, uint32_t events)
 {
 	struct sworker *w = ctx;
-	(void)events;
 	if (data == LISTENER_DATA) {
 		accept_all(w);
 		return;
@@ -211,9 +212,9 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 	if (c->state != SS_OPEN || c->gen != (uint32_t)(data >> 32))
 		return;
 	if (w->ss->cfg->mode == MODE_HTTP || w->ss->cfg->mode == MODE_DNS)
-		rr_serve(w, fd, c);
+		rr_serve(w, fd, c, events);
 	else
-		serve(w, fd, c);
+		serve(w, fd, c, events);
 }
 
 static void on_timer(void *ctx, struct tw_node *n)

@@ -50,6 +50,6 @@ void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err
  * 1 when all is written, 0 when the peer is not reading, -1 when closed. */
 int server_flush(struct sworker *w, int fd, struct sconn *c);
 /* http and dns modes */
-void rr_serve(struct sworker *w, int fd, struct sconn *c);
+void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events);
 
 #endif

@@ -139,7 +139,7 @@ static int keep_pending(struct sworker *w, int fd, struct sconn *c, const struct
 	return 0;
 }
 
-void rr_serve(struct sworker *w, int fd, struct sconn *c)
+void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 {
 	const bool http = w->ss->cfg->mode == MODE_HTTP;
 	if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && server_flush(w, fd, c) <= 0)
@@ -189,5 +189,7 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c)
 			return;
 		if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && server_flush(w, fd, c) <= 0)
 			return;
+		if (used == (size_t)n && reactor_read_drained((size_t)n, SCRATCH_BYTES, events))
+			return; /* answered all a short peek held */
 	}
 }

@@ -10,7 +10,10 @@
 #define TCPSWARM_REACTOR_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include "tcpswarm/twheel.h"
 
@@ -38,6 +41,16 @@ struct reactor {
 };
 
 uint64_t mono_ns(void);
+
+/* Edge-triggered reads: a read shorter than the buffer emptied the receive
+ * queue, and new bytes raise a new edge, so the EAGAIN read can be skipped;
+ * not when the peer also hung up in this event: then read on to the EOF,
+ * which no later edge reports. */
+#define REACTOR_HUP_EVENTS (EPOLLRDHUP | EPOLLHUP | EPOLLERR)
+static inline bool reactor_read_drained(size_t got, size_t asked, uint32_t events)
+{
+	return got < asked && !(events & REACTOR_HUP_EVENTS);
+}
 
 /* 0, or -errno with the reactor unusable. */
 int reactor_init(struct reactor *r, const struct reactor_ops *ops, void *ctx);
