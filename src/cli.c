@@ -186,7 +186,7 @@ static int set_value(const struct opt *o, void *cfg, const char *v, char *err, s
 	case K_DURATION_RANGE:
 		return units_parse_duration_range(v, (uint64_t *)field, (uint64_t *)field + 1, err, cap);
 	case K_HEADER: {
-		struct client_config *c = (struct client_config *)((char *)field - offsetof(struct client_config, headers));
+		struct client_config *c = cfg; /* only in the client's table */
 		const char *colon = strchr(v, ':');
 		if (!colon || colon == v || strpbrk(v, "\r\n")) {
 			snprintf(err, cap, "'%s': expected 'Name: value' (one line)", v);
@@ -200,7 +200,7 @@ static int set_value(const struct opt *o, void *cfg, const char *v, char *err, s
 		return 0;
 	}
 	case K_ANSWER: {
-		struct server_config *c = (struct server_config *)((char *)field - offsetof(struct server_config, answer4));
+		struct server_config *c = cfg; /* only in the server's table */
 		if (inet_pton(AF_INET, v, c->answer4) == 1 || inet_pton(AF_INET6, v, c->answer6) == 1)
 			return 0;
 		snprintf(err, cap, "'%s': expected an IPv4 or IPv6 address", v);

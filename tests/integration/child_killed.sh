@@ -16,14 +16,10 @@ wait "$CLIENT" || rc=$?
 cat "$WORK/summary"
 [ "$rc" -ne 0 ] || fail "client exited 0 after a worker process was killed"
 grep -q "worker process .*(pid $victim) was killed by signal 9" "$WORK/summary" || fail "death not reported"
-for k in $kids; do
-	! kill -0 "$k" 2>/dev/null || fail "worker process $k survived the run"
-done
+assert_gone "worker process" $kids
 # the server's workers too, once it is stopped
 worker_processes "$SERVER_PID" 2
 skids=$WORKERS
 stop_server
-for k in $skids; do
-	! kill -0 "$k" 2>/dev/null || fail "server worker process $k survived"
-done
+assert_gone "server worker process" $skids
 echo "PASS child_killed"

@@ -69,6 +69,15 @@ stop_server() {
 
 json() { jq -e "$2" "$1"; }
 
+# assert_gone WHAT PID...: none of the processes is alive.
+assert_gone() {
+	local what=$1 p
+	shift
+	for p in "$@"; do
+		! kill -0 "$p" 2>/dev/null || fail "$what $p survived the run"
+	done
+}
+
 # worker_processes WRAPPER_PID N: waits (5 s) until the tcpswarm started
 # under `timeout` (WRAPPER_PID) has N worker processes; sets MAIN_PID and
 # WORKERS (their PIDs).

@@ -19,7 +19,7 @@ cat "$WORK/summary"
 grep -q "(interrupted)" "$WORK/summary" || fail "summary does not say interrupted"
 jq -e '.interrupted == true and .connections.established == 600 and .requests.answered > 0' "$WORK/c.json" \
 	>/dev/null || fail "JSON: $(jq -c '{interrupted, connections: .connections.established}' "$WORK/c.json")"
-for k in $kids; do ! kill -0 "$k" 2>/dev/null || fail "worker process $k survived SIGINT"; done
+assert_gone "worker process" $kids
 stop_server
 
 # connects that hang: a listener that never accepts, backlog 1, SYNs to a full
