@@ -225,8 +225,7 @@ static int group_start(struct group *g, const struct client_config *cfg, struct 
 			return -1;
 		}
 	}
-	wshared_prefault(&sh[first], count);
-	sh[first].rss_base = rss_bytes(); /* before any connection: the memory baseline */
+	monitor_group_baseline(sh, first, count);
 	int rc = worker_pool_start(&g->pool, count, first, cworker_main, (void *const *)g->cw);
 	if (rc < 0) {
 		fprintf(stderr, "tcpswarm client: cannot start worker threads: %s\n", strerror(-rc));

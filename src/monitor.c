@@ -55,6 +55,12 @@ bool monitor_wait(struct monitor *m, uint64_t until_ns)
 	}
 }
 
+void monitor_group_baseline(struct wshared *sh, unsigned first, unsigned count)
+{
+	wshared_prefault(&sh[first], count);
+	sh[first].rss_base = rss_bytes();
+}
+
 void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsigned per_proc)
 {
 	m->pids = pids;

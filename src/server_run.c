@@ -40,8 +40,7 @@ static int sgroup_start(struct sgroup *g, struct server_shared *ss, struct wshar
 			return -1;
 		}
 	}
-	wshared_prefault(&sh[first], count);
-	sh[first].rss_base = rss_bytes();
+	monitor_group_baseline(sh, first, count);
 	int rc = worker_pool_start(&g->pool, count, first, sworker_main, (void *const *)g->sw);
 	if (rc < 0) {
 		fprintf(stderr, "tcpswarm server: cannot start worker threads: %s\n", strerror(-rc));

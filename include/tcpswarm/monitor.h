@@ -28,6 +28,11 @@ struct monitor {
 	unsigned per_proc;     /* workers per process: slot of process k is k * per_proc */
 };
 
+/* Called by a worker group (in whatever process runs it) right before its
+ * threads start: pays the group's fixed costs (its shared slots) and records
+ * the RSS that per-connection memory is measured from. */
+void monitor_group_baseline(struct wshared *sh, unsigned first, unsigned count);
+
 /* With worker processes, memory is measured in them, not in the parent. */
 void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsigned per_proc);
 
