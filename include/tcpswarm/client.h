@@ -4,6 +4,7 @@
 #define TCPSWARM_CLIENT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tcpswarm/config.h"
@@ -31,6 +32,12 @@ void *cworker_main(void *cw);
 /* Wakes the worker so it sees a phase change now. Thread-safe. */
 void cworker_wake(struct cworker *cw);
 void cworker_free(struct cworker *cw);
+
+struct klimits;
+/* The port plan for `workers` workers: on loopback with no --source, picks
+ * 127.0.0.x sources into cfg->sources; 0, or -1 when the plan cannot fit
+ * (message printed). */
+int client_port_plan(struct client_config *cfg, const struct klimits *lim, unsigned workers, bool quiet);
 
 /* Bytes of user memory each connection slot costs (for the report). */
 size_t client_conn_size(void);
