@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcpswarm/procmem.h"
 #include "tcpswarm/reactor.h"
+#include "tcpswarm/stats.h"
 
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)
 {

@@ -4,8 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "tcpswarm/names.h"
 #include "tcpswarm/units.h"
 
 int series_push(struct series *s, const struct sample *x)
@@ -26,25 +26,6 @@ void series_free(struct series *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
-}
-
-uint64_t rss_bytes(void) { return rss_bytes_of(0); }
-
-uint64_t rss_bytes_of(pid_t pid)
-{
-	char path[64];
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/statm");
-	FILE *f = fopen(path, "r");
-	unsigned long size = 0, res = 0;
-	if (f) {
-		if (fscanf(f, "%lu %lu", &size, &res) != 2)
-			res = 0;
-		fclose(f);
-	}
-	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 /* Kernel counters worth a place in the live line when they move. */
@@ -183,20 +164,20 @@ static void diagnosis_lines(FILE *out, const struct run_report *r)
 	}
 }
 
-static const char *const rcode_names[16] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-					     "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11",
-					     "RCODE12", "RCODE13", "RCODE14", "RCODE15"};
-static const char *const status_names[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+static const char *const rcode_names[DNS_RCODES] = {
+	"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	"NXRRSET",  "NOTAUTH", "NOTZONE",  "RCODE11",  "RCODE12", "RCODE13", "RCODE14",  "RCODE15"};
+static const char *const status_names[HTTP_CLASSES] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
-const char *report_rcode_name(unsigned rc) { return rcode_names[rc & 15]; }
-const char *report_status_name(unsigned cls) { return cls < 6 ? status_names[cls] : "other"; }
+const char *report_rcode_name(unsigned rc) { return rcode_names[rc % DNS_RCODES]; }
+const char *report_status_name(unsigned cls) { return cls < HTTP_CLASSES ? status_names[cls] : "other"; }
 
 /* "  answers      NOERROR 10, NXDOMAIN 2" (dns) or "  responses    2xx 9" (http);
  * false when there was nothing to print. */
 static bool answers_line(FILE *out, const struct totals *t, bool dns)
 {
 	const uint64_t *v = dns ? t->rcode : t->status;
-	unsigned n = dns ? 16 : 6;
+	unsigned n = dns ? DNS_RCODES : HTTP_CLASSES;
 	bool any = false;
 	for (unsigned k = 0; k < n; k++)
 		if (v[k]) {
@@ -257,13 +238,12 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 
 void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg)
 {
-	static const char *const modes[] = {"echo", "sink", "http", "dns"};
 	const struct totals *t = &r->tot;
 	char bi[32], bo[32];
 	units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
 	units_fmt_bytes(bo, sizeof(bo), (double)t->bytes_out);
 	fprintf(out, "\ntcpswarm server: %s, mode %s, %u workers in %u process%s, %.1fs%s\n", r->listen_addr,
-		modes[cfg->mode], r->workers, r->processes, r->processes == 1 ? "" : "es", r->duration_s,
+		server_mode_name(cfg->mode), r->workers, r->processes, r->processes == 1 ? "" : "es", r->duration_s,
 		r->interrupted ? " (stopped by signal)" : "");
 	if (r->failure[0])
 		fprintf(out, "FAILED         %s\n", r->failure);

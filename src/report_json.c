@@ -1,5 +1,5 @@
-/* --json (the outline in DESIGN.md: a public interface, keys never renamed)
- * and --csv (the per-second series). */
+/* --json (a public interface: keys are added, never renamed) and --csv
+ * (the per-second series). */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tcpswarm/json.h"
+#include "tcpswarm/names.h"
 #include "tcpswarm/report.h"
 
 #ifndef TCPSWARM_VERSION
@@ -131,7 +132,7 @@ static void kernel(struct jw *w, const struct run_report *r)
 static void answers(struct jw *w, const struct totals *t, bool dns)
 {
 	jw_obj_begin(w, dns ? "by_rcode" : "by_status");
-	for (unsigned k = 0; k < (dns ? 16u : 6u); k++)
+	for (unsigned k = 0; k < (dns ? DNS_RCODES : HTTP_CLASSES); k++)
 		if ((dns ? t->rcode : t->status)[k])
 			jw_u64(w, dns ? report_rcode_name(k) : report_status_name(k), (dns ? t->rcode : t->status)[k]);
 	jw_obj_end(w);
@@ -189,7 +190,6 @@ static void tail(struct jw *w, const struct run_report *r)
 
 int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
 {
-	static const char *const arrivals[] = {"uniform", "poisson"};
 	FILE *f = open_out(path, "JSON");
 	if (!f)
 		return -1;
@@ -215,14 +215,13 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 		jw_str(&w, "source_iface", cfg->source_iface);
 	jw_u64(&w, "source_ips", cfg->sources.n);
 	jw_double(&w, "rate", cfg->rate);
-	jw_str(&w, "arrivals", arrivals[cfg->arrivals]);
+	jw_str(&w, "arrivals", arrivals_name(cfg->arrivals));
 	jw_u64(&w, "payload", cfg->payload);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
 	jw_u64(&w, "drain_us", cfg->drain_us);
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "seed", cfg->seed);
-	static const char *const protos[] = {"echo", "dns", "http"};
-	jw_str(&w, "proto", protos[cfg->proto]);
+	jw_str(&w, "proto", client_proto_name(cfg->proto));
 	if (cfg->proto == PROTO_DNS) {
 		jw_str(&w, "qname", cfg->qname);
 		jw_i64(&w, "qtype", cfg->qtype);
@@ -282,7 +281,6 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg)
 {
-	static const char *const modes[] = {"echo", "sink", "http", "dns"};
 	FILE *f = open_out(path, "JSON");
 	if (!f)
 		return -1;
@@ -295,7 +293,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_str(&w, "listen", r->listen_addr);
 	jw_u64(&w, "port", cfg->port);
 	jw_u64(&w, "backlog", cfg->backlog);
-	jw_str(&w, "mode", modes[cfg->mode]);
+	jw_str(&w, "mode", server_mode_name(cfg->mode));
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
 	jw_u64(&w, "accept_pause_us", cfg->accept_pause_us);

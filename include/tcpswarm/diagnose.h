@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "tcpswarm/kstat.h"
-#include "tcpswarm/stats.h"
+#include "tcpswarm/counters.h"
 
 #define DIAG_MAX 12
 

@@ -5,14 +5,13 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <sys/types.h>
 #include <time.h>
 
 #include "tcpswarm/config.h"
 #include "tcpswarm/diagnose.h"
 #include "tcpswarm/hist.h"
 #include "tcpswarm/kstat.h"
-#include "tcpswarm/stats.h"
+#include "tcpswarm/counters.h"
 
 /* One second of a run (client and server fill what applies). */
 struct sample {
@@ -79,10 +78,5 @@ const char *report_status_name(unsigned cls);
 /* Before a run: every report file given can be created (a long run must not
  * lose its report at the end). 0, or -1 with a message naming the option. */
 int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt);
-
-/* Resident set size of this process in bytes (from /proc/self/statm). */
-uint64_t rss_bytes(void);
-/* The same for another process (0 = this one); 0 if it cannot be read. */
-uint64_t rss_bytes_of(pid_t pid);
 
 #endif

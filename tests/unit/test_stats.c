@@ -1,4 +1,5 @@
-/* stats: the per-worker slots and how the reporter adds them up. */
+/* stats: the per-worker slots in the shared mapping and how the reporter
+ * adds them up (the names and the combining rules: test_counters.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,21 +56,11 @@ static void test_take_latency_moves_and_resets(void **state)
 	wshared_free(w, 2);
 }
 
-static void test_errslot_names(void **state)
-{
-	(void)state;
-	assert_string_equal(errslot_name(errslot_of(ECONNREFUSED)), "ECONNREFUSED");
-	assert_string_equal(errslot_name(errslot_of(EADDRNOTAVAIL)), "EADDRNOTAVAIL");
-	assert_int_equal(errslot_of(EDOM), ES_OTHER); /* not a network errno */
-	assert_string_equal(close_reason_name(CR_CONNECT_TIMEOUT), "connect_timeout");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_totals_sum_counters_and_max_peaks),
 		cmocka_unit_test(test_take_latency_moves_and_resets),
-		cmocka_unit_test(test_errslot_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
