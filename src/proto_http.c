@@ -1,11 +1,12 @@
-/* HTTP/1.1 request parsing, response head building, request building and an
- * incremental response reader. Syntax from RFC 9112, semantics RFC 9110. */
+/* HTTP/1.1 request parsing and an incremental response reader (building is
+ * in proto_http_build.c). Syntax from RFC 9112, semantics RFC 9110. */
 #include "tcpswarm/proto_http.h"
+#include "proto_http_internal.h"
 
 #include <limits.h>
 #include <string.h>
 
-enum { RP_HEAD = 0, RP_LENGTH, RP_CHUNKED };
+enum { RP_HEAD = 0, RP_LENGTH, RP_CHUNKED, RP_UNTIL_CLOSE };
 enum { CP_SIZE = 0, CP_DATA, CP_CR, CP_LF, CP_TRAILER };
 enum { RF_CLOSE = 1, RF_NO_BODY = 2 };
 
@@ -89,8 +90,8 @@ static ssize_t next_line(const uint8_t *buf, size_t limit, size_t pos, size_t *e
 
 /* field-line = field-name ":" OWS field-value OWS (RFC 9112 5). No space is
  * allowed before the colon, no obs-fold. */
-static int split_field(const uint8_t *l, size_t n, const uint8_t **name, size_t *nlen,
-		       const uint8_t **val, size_t *vlen)
+int proto_http_split_field(const uint8_t *l, size_t n, const uint8_t **name, size_t *nlen,
+			   const uint8_t **val, size_t *vlen)
 {
 	size_t i = 0;
 	while (i < n && is_tchar(l[i]))
@@ -188,7 +189,7 @@ static int field_line(const uint8_t *l, size_t n, struct fields *f)
 {
 	const uint8_t *name, *val;
 	size_t nlen, vlen;
-	if (split_field(l, n, &name, &nlen, &val, &vlen) < 0)
+	if (proto_http_split_field(l, n, &name, &nlen, &val, &vlen) < 0)
 		return -1;
 	if (span_ieq(name, nlen, "content-length"))
 		return field_content_length(val, vlen, f);
@@ -331,154 +332,6 @@ ssize_t proto_http_parse_request(const uint8_t *buf, size_t len, size_t max_head
 	return len < total ? PROTO_HTTP_AGAIN : (ssize_t)total;
 }
 
-/* ---- output ---- */
-
-struct wbuf {
-	char *p;
-	size_t cap, len;
-	int err;
-};
-
-static void w_mem(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->err || w->cap - w->len < n) {
-		w->err = 1;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
-
-static void w_str(struct wbuf *w, const char *s)
-{
-	w_mem(w, s, strlen(s));
-}
-
-static void w_u64(struct wbuf *w, uint64_t v)
-{
-	char tmp[20];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	w_mem(w, tmp + i, sizeof(tmp) - i);
-}
-
-static ssize_t w_done(const struct wbuf *w)
-{
-	return w->err ? -1 : (ssize_t)w->len;
-}
-
-static const char *reason_of(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "";
-	}
-}
-
-ssize_t proto_http_build_response_head(char *out, size_t cap, int status, uint64_t body_len,
-				       int keep_alive)
-{
-	if (!out || status < 100 || status > 599)
-		return -1;
-	struct wbuf w = {out, cap, 0, 0};
-	w_str(&w, "HTTP/1.1 ");
-	w_u64(&w, (uint64_t)status);
-	w_str(&w, " ");
-	w_str(&w, reason_of(status));
-	if (status >= 200 && status != 204) {
-		w_str(&w, "\r\nContent-Length: ");
-		w_u64(&w, body_len);
-	}
-	w_str(&w, keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
-	return w_done(&w);
-}
-
-#define X16 "xxxxxxxxxxxxxxxx"
-#define X256 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16
-#define X4K X256 X256 X256 X256 X256 X256 X256 X256 X256 X256 X256 X256 X256 X256 X256 X256
-static const char body_pattern[] = X4K X4K X4K X4K;
-_Static_assert(sizeof(body_pattern) == PROTO_HTTP_BODY_CHUNK + 1, "body pattern size");
-
-const uint8_t *proto_http_body_chunk(size_t *len)
-{
-	if (len)
-		*len = PROTO_HTTP_BODY_CHUNK;
-	return (const uint8_t *)body_pattern;
-}
-
-/* Visible ASCII (no SP, CTL or obs-text) and non-empty. */
-static int is_visible(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if ((uint8_t)*s <= 0x20 || (uint8_t)*s >= 0x7f)
-			return 0;
-	return 1;
-}
-
-static int valid_field(const char *s)
-{
-	const uint8_t *name, *val;
-	size_t nlen, vlen;
-	return split_field((const uint8_t *)s, strlen(s), &name, &nlen, &val, &vlen) == 0;
-}
-
-ssize_t proto_http_build_request(char *out, size_t cap, const char *path, uint64_t length,
-				 int has_length, const char *host,
-				 const char *const *extra_headers, size_t nextra)
-{
-	if (!out || !path || !host || (nextra && !extra_headers))
-		return -1;
-	if (path[0] != '/' || !is_visible(path) || strchr(path, '#') || !is_visible(host))
-		return -1;
-	for (size_t i = 0; i < nextra; i++)
-		if (!extra_headers[i] || !valid_field(extra_headers[i]))
-			return -1;
-	struct wbuf w = {out, cap, 0, 0};
-	w_str(&w, "GET ");
-	w_str(&w, path);
-	if (has_length) {
-		const char *q = strchr(path, '?');
-		char last = path[strlen(path) - 1];
-		if (!q)
-			w_str(&w, "?");
-		else if (last != '?' && last != '&')
-			w_str(&w, "&");
-		w_str(&w, "length=");
-		w_u64(&w, length);
-	}
-	w_str(&w, " HTTP/1.1\r\nHost: ");
-	w_str(&w, host);
-	w_str(&w, "\r\n");
-	for (size_t i = 0; i < nextra; i++) {
-		w_str(&w, extra_headers[i]);
-		w_str(&w, "\r\n");
-	}
-	w_str(&w, "\r\n");
-	return w_done(&w);
-}
-
 /* ---- client side: incremental responses ---- */
 
 void proto_http_resp_init(struct proto_http_resp_state *st, int no_body)
@@ -521,7 +374,7 @@ static int parse_status_line(const uint8_t *l, size_t n, uint8_t *minor, unsigne
 
 /* Decides the body framing (RFC 9112 6.3) once the head is parsed. */
 static int frame_body(struct proto_http_resp_state *st, unsigned status, uint8_t minor,
-		      const struct fields *f)
+		      const struct fields *f, unsigned opts)
 {
 	if (minor == 0 ? !f->conn_keep_alive || f->conn_close : f->conn_close)
 		st->flags |= RF_CLOSE;
@@ -541,8 +394,13 @@ static int frame_body(struct proto_http_resp_state *st, unsigned status, uint8_t
 		st->chunk_phase = CP_SIZE;
 		return 0;
 	}
-	if (!f->has_cl)
-		return PROTO_HTTP_UNSUPPORTED; /* read until close */
+	if (!f->has_cl) { /* read until close (RFC 9112 6.3 item 8) */
+		if (!(opts & PROTO_HTTP_RESP_UNTIL_CLOSE))
+			return PROTO_HTTP_UNSUPPORTED;
+		st->flags |= RF_CLOSE;
+		st->phase = RP_UNTIL_CLOSE;
+		return 0;
+	}
 	if (f->content_length > PROTO_HTTP_MAX_BODY)
 		return PROTO_HTTP_UNSUPPORTED;
 	st->phase = RP_LENGTH;
@@ -552,7 +410,7 @@ static int frame_body(struct proto_http_resp_state *st, unsigned status, uint8_t
 
 /* The head at buf[0]: returns its length, -2, -1 or -3. */
 static ssize_t feed_head(struct proto_http_resp_state *st, const uint8_t *buf, size_t len,
-			 size_t max_header)
+			 size_t max_header, unsigned opts)
 {
 	size_t limit = len < max_header ? len : max_header, end;
 	ssize_t next = next_line(buf, limit, 0, &end);
@@ -570,7 +428,7 @@ static ssize_t feed_head(struct proto_http_resp_state *st, const uint8_t *buf, s
 	if (head < 0)
 		return head;
 	st->status = status & 0x3ff;
-	int rc = frame_body(st, status, minor, &f);
+	int rc = frame_body(st, status, minor, &f, opts);
 	return rc < 0 ? rc : head;
 }
 
@@ -661,21 +519,49 @@ static int chunk_step(struct proto_http_resp_state *st, const uint8_t *buf, size
 			return 0;
 		const uint8_t *name, *val;
 		size_t nlen, vlen;
-		return split_field(buf + p, end - p, &name, &nlen, &val, &vlen) < 0 ? -1 : 1;
+		return proto_http_split_field(buf + p, end - p, &name, &nlen, &val, &vlen) < 0 ? -1 : 1;
 	default:
 		return -1;
 	}
 }
 
+/* A body until close: everything is body, up to PROTO_HTTP_MAX_BODY. */
+static ssize_t until_close(struct proto_http_resp_state *st, size_t pos, size_t len)
+{
+	if (len - pos > PROTO_HTTP_MAX_BODY - st->body)
+		return PROTO_HTTP_UNSUPPORTED;
+	st->body += len - pos;
+	return (ssize_t)len;
+}
+
 ssize_t proto_http_resp_feed(struct proto_http_resp_state *st, const uint8_t *buf, size_t len,
 			     size_t max_header, struct proto_http_resp_done *done)
+{
+	return proto_http_resp_feed_opts(st, buf, len, max_header, 0, done);
+}
+
+int proto_http_resp_eof(struct proto_http_resp_state *st, struct proto_http_resp_done *done)
+{
+	if (!st || !done)
+		return -1;
+	memset(done, 0, sizeof(*done));
+	if (st->phase == RP_HEAD)
+		return 0;
+	if (st->phase != RP_UNTIL_CLOSE)
+		return -1;
+	finish(st, done, 0);
+	return 1;
+}
+
+ssize_t proto_http_resp_feed_opts(struct proto_http_resp_state *st, const uint8_t *buf, size_t len,
+				  size_t max_header, unsigned opts, struct proto_http_resp_done *done)
 {
 	if (!st || !done || (len && !buf))
 		return -1;
 	memset(done, 0, sizeof(*done));
 	size_t pos = 0;
 	if (st->phase == RP_HEAD) {
-		ssize_t head = feed_head(st, buf, len, max_header);
+		ssize_t head = feed_head(st, buf, len, max_header, opts);
 		if (head < 0)
 			return head;
 		pos = (size_t)head;
@@ -687,6 +573,8 @@ ssize_t proto_http_resp_feed(struct proto_http_resp_state *st, const uint8_t *bu
 			return (ssize_t)pos;
 		}
 	}
+	if (st->phase == RP_UNTIL_CLOSE)
+		return until_close(st, pos, len);
 	if (st->phase == RP_LENGTH) {
 		uint64_t take = st->remaining < len - pos ? st->remaining : len - pos;
 		st->remaining -= take;

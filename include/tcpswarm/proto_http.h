@@ -5,7 +5,8 @@
  * Return convention (as picohttpparser): bytes consumed or written (>= 0),
  * PROTO_HTTP_AGAIN (-2) when more bytes are needed, PROTO_HTTP_BAD (-1) when
  * malformed or it does not fit, PROTO_HTTP_UNSUPPORTED (-3) for a well-formed
- * response this client cannot frame (read-until-close, 101, huge bodies).
+ * response this client cannot frame (101, huge bodies, and read-until-close
+ * unless PROTO_HTTP_RESP_UNTIL_CLOSE is given).
  * CRLF line endings, bare LF accepted too. Header names are case-insensitive. */
 #ifndef TCPSWARM_PROTO_HTTP_H
 #define TCPSWARM_PROTO_HTTP_H
@@ -27,7 +28,14 @@ enum proto_http_method {
 	PROTO_HTTP_GET,
 	PROTO_HTTP_HEAD,
 	PROTO_HTTP_POST,
+	PROTO_HTTP_PUT,    /* built by proto_http_build; the request parser reports PUT */
+	PROTO_HTTP_DELETE, /* and DELETE as OTHER */
 };
+
+/* "GET", "HEAD", "POST", "PUT", "DELETE" (case-sensitive, RFC 9110 9.1) to
+ * the enum, or -1. And back: NULL for OTHER or out of range. */
+int proto_http_method_parse(const char *s);
+const char *proto_http_method_name(int method);
 
 /* ---- server side ---- */
 
@@ -78,12 +86,36 @@ ssize_t proto_http_build_request(char *out, size_t cap, const char *path, uint64
 				 int has_length, const char *host,
 				 const char *const *extra_headers, size_t nextra);
 
+/* A request for any server. */
+struct proto_http_request {
+	int method;                       /* enum proto_http_method, not OTHER */
+	const char *target;               /* origin-form "/path?query": '/' then visible ASCII, no '#' */
+	const char *host;                 /* Host header value, visible ASCII */
+	const char *const *extra_headers; /* "Name: value" each, without CRLF */
+	size_t nextra;
+	const uint8_t *body;              /* binary-safe; may be NULL when body_len is 0 */
+	size_t body_len;
+	int has_body;                     /* send Content-Length: body_len and the body */
+	uint64_t length;                  /* the "length=N" query parameter ... */
+	int has_length;                   /* ... only when set (tcpswarm's own server) */
+};
+
+/* "<METHOD> <target>[?|&length=N] HTTP/1.1", Host (left out when an extra
+ * header is a Host field, which then replaces it), the extra headers,
+ * Content-Length when there is a body, and "Content-Length: 0" for POST and
+ * PUT without one (RFC 9110 8.6), the blank line, then the body. Refused
+ * (-1): an invalid target, host or header, an extra Content-Length or
+ * Transfer-Encoding field (the framing is the builder's), body_len without a
+ * body, or cap too small. The answer to HEAD has no body: read it with a
+ * state from proto_http_resp_init(st, 1). Returns the bytes written (no NUL). */
+ssize_t proto_http_build(char *out, size_t cap, const struct proto_http_request *rq);
+
 /* Incremental response reader, one per connection. All-zero is the initial
  * state (expecting a response that may have a body); the state returns to
  * all-zero after each complete response. Body bytes are counted, never
  * buffered. Bodies above PROTO_HTTP_MAX_BODY are unsupported. */
 struct proto_http_resp_state {
-	uint64_t phase : 2;       /* head, Content-Length body, chunked body */
+	uint64_t phase : 2;       /* head, Content-Length body, chunked body, body until close */
 	uint64_t chunk_phase : 3; /* size line, data, CR, LF, trailer lines */
 	uint64_t status : 10;     /* of the response being read */
 	uint64_t flags : 5;       /* close after it; no body expected (HEAD) */
@@ -119,5 +151,26 @@ void proto_http_resp_init(struct proto_http_resp_state *st, int no_body);
  * After -1 or -3 the state is undefined: close the connection. */
 ssize_t proto_http_resp_feed(struct proto_http_resp_state *st, const uint8_t *buf, size_t len,
 			     size_t max_header, struct proto_http_resp_done *done);
+
+/* Options of proto_http_resp_feed_opts. */
+#define PROTO_HTTP_RESP_UNTIL_CLOSE 1u /* accept bodies delimited by the close */
+
+/* proto_http_resp_feed with options. With PROTO_HTTP_RESP_UNTIL_CLOSE, a
+ * final response with neither Content-Length nor chunked framing (RFC 9112
+ * 6.3 item 8, e.g. an HTTP/1.0 server) is not -3: its body is every byte
+ * until the server closes; they are all consumed and counted, the response
+ * never completes by itself (it is marked close), and the caller finishes it
+ * with proto_http_resp_eof when it reads EOF. The option is given on every
+ * call, so the all-zero state stays the idle state. */
+ssize_t proto_http_resp_feed_opts(struct proto_http_resp_state *st, const uint8_t *buf, size_t len,
+				  size_t max_header, unsigned opts, struct proto_http_resp_done *done);
+
+/* The connection reached EOF. Returns 1 when that completed a body read
+ * until close (done describes it, close = 1; the state is all-zero again),
+ * 0 when no response was in progress as far as the state knows (a head
+ * the caller still carries is cut short: the caller knows it has bytes),
+ * -1 when a response was cut short (inside a Content-Length or chunked
+ * body). */
+int proto_http_resp_eof(struct proto_http_resp_state *st, struct proto_http_resp_done *done);
 
 #endif

@@ -1,7 +1,9 @@
 /* libFuzzer target for proto_http.
  *
  * Input: 4 control bytes, then the payload. Control: max_header, whether the
- * first response answers a HEAD request, and a seed for split points.
+ * first response answers a HEAD request, whether bodies until close are
+ * accepted (bit 2 of byte 1; the stream then ends with EOF), and a seed for
+ * split points.
  *  - Requests: the payload is parsed as pipelined requests; each complete one
  *    must need more at a few prefixes and describe itself consistently.
  *  - Responses: the payload is fed to the incremental reader whole, at
@@ -26,6 +28,7 @@
 struct sim {
 	struct proto_http_resp_state st;
 	size_t max_header;
+	unsigned opts;
 	uint8_t carry[32768];
 	size_t clen;
 	int nev;
@@ -36,9 +39,10 @@ struct sim {
 	} ev[MAXEV];
 };
 
-static void sim_init(struct sim *s, size_t max_header, int no_body)
+static void sim_init(struct sim *s, size_t max_header, int no_body, unsigned opts)
 {
 	s->max_header = max_header;
+	s->opts = opts;
 	s->clen = 0;
 	s->nev = 0;
 	s->err = 0;
@@ -49,7 +53,7 @@ static void sim_process(struct sim *s, const uint8_t *p, size_t len)
 {
 	while (len > 0) {
 		struct proto_http_resp_done d;
-		ssize_t r = proto_http_resp_feed(&s->st, p, len, s->max_header, &d);
+		ssize_t r = proto_http_resp_feed_opts(&s->st, p, len, s->max_header, s->opts, &d);
 		if (r == -2) {
 			CHECK(len < s->max_header || len < PROTO_HTTP_MAX_CHUNK_LINE);
 			memmove(s->carry, p, len);
@@ -89,6 +93,28 @@ static void sim_feed(struct sim *s, const uint8_t *data, size_t n)
 		sim_process(s, s->carry, s->clen + n);
 	} else {
 		sim_process(s, data, n);
+	}
+}
+
+/* EOF: a body until close completes; one cut short is an error (-4). */
+static void sim_eof(struct sim *s)
+{
+	if (s->err)
+		return;
+	struct proto_http_resp_done d;
+	int rc = proto_http_resp_eof(&s->st, &d);
+	CHECK(rc >= -1 && rc <= 1);
+	if (rc < 0)
+		s->err = -4;
+	if (rc == 1) {
+		CHECK(d.complete && d.close && (s->opts & PROTO_HTTP_RESP_UNTIL_CLOSE));
+		if (s->nev < MAXEV) {
+			s->ev[s->nev].status = d.status;
+			s->ev[s->nev].close = d.close;
+			s->ev[s->nev].interim = d.interim;
+			s->ev[s->nev].body = d.body_len;
+		}
+		s->nev++;
 	}
 }
 
@@ -140,16 +166,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	size_t max_header = 16 + (size_t)data[0] * 64;
 	int no_body = data[1] & 1;
+	unsigned opts = data[1] & 4 ? PROTO_HTTP_RESP_UNTIL_CLOSE : 0;
 	uint32_t seed = (uint32_t)data[2] << 8 | data[3];
 	const uint8_t *p = data + 4;
 	size_t n = size - 4;
 
 	fuzz_requests(p, n, max_header, seed);
 
-	sim_init(&whole, max_header, no_body);
+	sim_init(&whole, max_header, no_body, opts);
 	sim_feed(&whole, p, n);
+	if (opts)
+		sim_eof(&whole);
 
-	sim_init(&split, max_header, no_body);
+	sim_init(&split, max_header, no_body, opts);
 	for (size_t off = 0; off < n;) {
 		size_t k = 1 + next_rand(&seed) % (data[1] & 2 ? 8 : 512);
 		if (k > n - off)
@@ -157,12 +186,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sim_feed(&split, p + off, k);
 		off += k;
 	}
+	if (opts)
+		sim_eof(&split);
 	sim_same(&whole, &split);
 
 	if (n <= 4096) {
-		sim_init(&bytes, max_header, no_body);
+		sim_init(&bytes, max_header, no_body, opts);
 		for (size_t i = 0; i < n; i++)
 			sim_feed(&bytes, p + i, 1);
+		if (opts)
+			sim_eof(&bytes);
 		sim_same(&whole, &bytes);
 	}
 	return 0;

@@ -9,7 +9,7 @@ set -u
 nm_tool=$1
 IFS=';' read -r -a objs <<<"$2"
 
-forbidden='^(pthread_|epoll_|eventfd|timerfd|signalfd|socket$|connect$|accept4?$|bind$|listen$|fork$|clone|sched_|reactor_|worker_|wshared_|fanout_|monitor_|client_|server_|report_|rss_bytes)'
+forbidden='^(getaddrinfo$|pthread_|epoll_|eventfd|timerfd|signalfd|socket$|connect$|accept4?$|bind$|listen$|fork$|clone|sched_|reactor_|worker_|wshared_|fanout_|monitor_|client_|server_|report_|rss_bytes)'
 file_io='^(open|openat|open64|fopen|fopen64|opendir|read|pread|pread64)$'
 declare -A may_read=([kstat.c.o]='/proc readers (kstat_read_*)')
 declare -A may_ifaces=([srcaddr.c.o]='--source-iface lists addresses')

@@ -366,6 +366,108 @@ static void test_build_request(void **state)
 	assert_int_equal(proto_http_build_request(out, sizeof(out), "/", 1, 1, "h", null, 1), -1);
 }
 
+static ssize_t build(char *out, size_t cap, int method, const char *target, const void *body, size_t blen,
+		     int has_body)
+{
+	struct proto_http_request rq = {.method = method, .target = target, .host = "h", .body = body,
+					.body_len = blen, .has_body = has_body};
+	return proto_http_build(out, cap, &rq);
+}
+
+static void expect_built(int method, const char *target, const char *body, int has_body, const char *want)
+{
+	char out[512];
+	size_t n = strlen(want), blen = body ? strlen(body) : 0;
+	ssize_t r = build(out, sizeof(out), method, target, body, blen, has_body);
+	if (r != (ssize_t)n || memcmp(out, want, n) != 0)
+		fail_msg("built %zd bytes '%.*s', want '%s'", r, (int)(r > 0 ? r : 0), out, want);
+	for (size_t cap = 0; cap < n; cap++)
+		assert_int_equal(build(out, cap, method, target, body, blen, has_body), -1);
+	/* it parses back, body included */
+	struct proto_http_req q;
+	assert_int_equal(proto_http_parse_request((const uint8_t *)want, n, MAXH, &q), n);
+	assert_int_equal(q.body_len, blen);
+}
+
+static void test_build_any_server(void **state)
+{
+	(void)state;
+	expect_built(PROTO_HTTP_GET, "/index.html", NULL, 0, "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n");
+	expect_built(PROTO_HTTP_HEAD, "/", NULL, 0, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+	expect_built(PROTO_HTTP_DELETE, "/x?y", NULL, 0, "DELETE /x?y HTTP/1.1\r\nHost: h\r\n\r\n");
+	expect_built(PROTO_HTTP_POST, "/p", NULL, 0, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+	expect_built(PROTO_HTTP_PUT, "/p", NULL, 0, "PUT /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+	expect_built(PROTO_HTTP_POST, "/p", "a=1", 1,
+		     "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\na=1");
+	expect_built(PROTO_HTTP_PUT, "/p", "", 1, "PUT /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+	expect_built(PROTO_HTTP_GET, "/", "q", 1, "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nq");
+
+	/* a binary body, extra headers, the length parameter */
+	char out[512];
+	const char *extra[] = {"Content-Type: application/octet-stream", "X-A: 1"};
+	struct proto_http_request rq = {.method = PROTO_HTTP_POST, .target = "/u?k=v", .host = "127.0.0.1:8080",
+					.extra_headers = extra, .nextra = 2, .body = (const uint8_t *)"\0\r\n\xff",
+					.body_len = 4, .has_body = 1, .length = 7, .has_length = 1};
+	const char want[] = "POST /u?k=v&length=7 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+			    "Content-Type: application/octet-stream\r\nX-A: 1\r\nContent-Length: 4\r\n\r\n"
+			    "\0\r\n\xff";
+	assert_int_equal(proto_http_build(out, sizeof(out), &rq), sizeof(want) - 1);
+	assert_memory_equal(out, want, sizeof(want) - 1);
+	/* an extra Host field replaces the default one */
+	const char *host[] = {"host: other.example"};
+	rq = (struct proto_http_request){.method = PROTO_HTTP_GET, .target = "/", .host = "h",
+					 .extra_headers = host, .nextra = 1};
+	const char *w2 = "GET / HTTP/1.1\r\nhost: other.example\r\n\r\n";
+	assert_int_equal(proto_http_build(out, sizeof(out), &rq), strlen(w2));
+	assert_memory_equal(out, w2, strlen(w2));
+	/* the old builder's output is unchanged by the new one */
+	rq = (struct proto_http_request){.method = PROTO_HTTP_GET, .target = "/a?b=1", .host = "h",
+					 .extra_headers = extra + 1, .nextra = 1, .length = 0, .has_length = 1};
+	char old[512];
+	ssize_t n = proto_http_build_request(old, sizeof(old), "/a?b=1", 0, 1, "h", extra + 1, 1);
+	assert_true(n > 0);
+	assert_int_equal(proto_http_build(out, sizeof(out), &rq), n);
+	assert_memory_equal(out, old, (size_t)n);
+
+	/* refused */
+	const char *cl[] = {"Content-Length: 5"}, *te[] = {"transfer-encoding: chunked"}, *bad[] = {"X: a\r\nY: b"};
+	const char *const *refused_headers[] = {cl, te, bad};
+	for (size_t i = 0; i < 3; i++) {
+		rq = (struct proto_http_request){.method = PROTO_HTTP_POST, .target = "/", .host = "h",
+						 .extra_headers = refused_headers[i], .nextra = 1};
+		assert_int_equal(proto_http_build(out, sizeof(out), &rq), -1);
+	}
+	assert_int_equal(build(out, sizeof(out), PROTO_HTTP_OTHER, "/", NULL, 0, 0), -1);
+	assert_int_equal(build(out, sizeof(out), 99, "/", NULL, 0, 0), -1);
+	assert_int_equal(build(out, sizeof(out), PROTO_HTTP_GET, "x", NULL, 0, 0), -1);
+	assert_int_equal(build(out, sizeof(out), PROTO_HTTP_GET, "/#f", NULL, 0, 0), -1);
+	assert_int_equal(build(out, sizeof(out), PROTO_HTTP_GET, "/ a", NULL, 0, 0), -1);
+	assert_int_equal(build(out, sizeof(out), PROTO_HTTP_GET, NULL, NULL, 0, 0), -1);
+	assert_int_equal(build(out, sizeof(out), PROTO_HTTP_POST, "/", NULL, 3, 1), -1);
+	rq = (struct proto_http_request){.method = PROTO_HTTP_GET, .target = "/", .host = "a b"};
+	assert_int_equal(proto_http_build(out, sizeof(out), &rq), -1);
+	assert_int_equal(proto_http_build(out, sizeof(out), NULL), -1);
+}
+
+static void test_method_names(void **state)
+{
+	(void)state;
+	const char *names[] = {"GET", "HEAD", "POST", "PUT", "DELETE"};
+	for (size_t i = 0; i < 5; i++) {
+		int m = proto_http_method_parse(names[i]);
+		assert_true(m > PROTO_HTTP_OTHER);
+		assert_string_equal(proto_http_method_name(m), names[i]);
+	}
+	assert_int_equal(proto_http_method_parse("HEAD"), PROTO_HTTP_HEAD);
+	assert_int_equal(proto_http_method_parse("get"), -1); /* methods are case-sensitive */
+	assert_int_equal(proto_http_method_parse("PATCH"), -1);
+	assert_int_equal(proto_http_method_parse(""), -1);
+	assert_int_equal(proto_http_method_parse(NULL), -1);
+	assert_null(proto_http_method_name(PROTO_HTTP_OTHER));
+	assert_null(proto_http_method_name(-1));
+	assert_null(proto_http_method_name(PROTO_HTTP_DELETE + 1));
+}
+
 /* ---- incremental responses ---- */
 
 #define MAXEV 8
@@ -389,6 +491,7 @@ struct sim {
 	int nev;
 	int err;
 	size_t max_header;
+	unsigned opts; /* for proto_http_resp_feed_opts */
 };
 
 static void sim_init(struct sim *s, size_t max_header, int no_body)
@@ -402,7 +505,7 @@ static void sim_process(struct sim *s, const uint8_t *p, size_t len)
 {
 	while (len > 0) {
 		struct proto_http_resp_done d;
-		ssize_t r = proto_http_resp_feed(&s->st, p, len, s->max_header, &d);
+		ssize_t r = proto_http_resp_feed_opts(&s->st, p, len, s->max_header, s->opts, &d);
 		if (r == -2) {
 			/* only heads and lines are ever carried, and they are bounded */
 			assert_true(len < s->max_header);
@@ -444,6 +547,24 @@ static void sim_feed(struct sim *s, const uint8_t *data, size_t n)
 	}
 }
 
+/* The peer closed: a body read until close ends here (-4 if EOF cut a
+ * response short). */
+static void sim_eof(struct sim *s)
+{
+	if (s->err)
+		return;
+	struct proto_http_resp_done d;
+	int rc = proto_http_resp_eof(&s->st, &d);
+	if (rc < 0) {
+		s->err = -4;
+	} else if (rc == 1) {
+		assert_true(d.complete && d.close && s->nev < MAXEV);
+		s->ev[s->nev++] = (struct ev){d.status, d.body_len, d.close, d.interim, s->seen};
+	} else {
+		assert_false(d.complete);
+	}
+}
+
 struct resp_case {
 	const char *text;
 	size_t len;      /* 0: strlen(text) */
@@ -451,7 +572,9 @@ struct resp_case {
 	int no_body;     /* response to HEAD */
 	int nev;
 	struct ev ev[MAXEV];
-	int err;         /* 0, -1 or -3 after the events */
+	int err;         /* 0, -1 or -3 after the events (-4: EOF cut one short) */
+	unsigned opts;   /* PROTO_HTTP_RESP_UNTIL_CLOSE */
+	int eof;         /* the peer closes after the text */
 };
 
 static void check_sim(const struct sim *s, const struct resp_case *c, size_t delivered,
@@ -489,22 +612,31 @@ static void run_case(const struct resp_case *c)
 	size_t mh = c->max_header ? c->max_header : MAXH;
 	struct sim s;
 	sim_init(&s, mh, c->no_body);
+	s.opts = c->opts;
 	sim_feed(&s, t, len);
+	if (c->eof)
+		sim_eof(&s);
 	check_sim(&s, c, len, "whole");
 	for (size_t cut = 0; cut <= len; cut++) {
 		sim_init(&s, mh, c->no_body);
+		s.opts = c->opts;
 		sim_feed(&s, t, cut);
-		if (s.err == 0)
+		if (s.err == 0 && !(c->eof && cut == len))
 			check_sim(&s, c, cut, "prefix");
 		sim_feed(&s, t + cut, len - cut);
+		if (c->eof)
+			sim_eof(&s);
 		check_sim(&s, c, len, "split");
 	}
 	sim_init(&s, mh, c->no_body);
+	s.opts = c->opts;
 	for (size_t i = 0; i < len; i++) {
 		sim_feed(&s, t + i, 1);
-		if (s.err == 0)
+		if (s.err == 0 && !(c->eof && i + 1 == len))
 			check_sim(&s, c, i + 1, "bytewise");
 	}
+	if (c->eof)
+		sim_eof(&s);
 	check_sim(&s, c, len, "bytewise");
 }
 
@@ -665,6 +797,81 @@ static void test_resp_errors(void **state)
 	assert_int_equal(proto_http_resp_feed(&st, (const uint8_t *)line, 64, MAXH, &d), -1);
 }
 
+#define PY_HEAD "HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\n" \
+		"Date: Tue, 01 Dec 2026 19:52:43 GMT\r\nContent-type: text/plain\r\nContent-Length: 6\r\n" \
+		"Last-Modified: Tue, 01 Dec 2026 19:52:35 GMT\r\n\r\n"
+#define UC PROTO_HTTP_RESP_UNTIL_CLOSE
+
+static void test_resp_python_http_server(void **state)
+{
+	(void)state;
+	/* what python3 -m http.server really sends: HTTP/1.0 with Content-Length,
+	 * then it closes; no read-until-close needed */
+	const char *get = PY_HEAD "hello\n";
+	struct resp_case a = {.text = get, .nev = 1, .ev = {{200, 6, 1, 0, strlen(get)}}, .eof = 1};
+	run_case(&a);
+	struct resp_case h = {.text = PY_HEAD, .no_body = 1, .nev = 1, .ev = {{200, 0, 1, 0, strlen(PY_HEAD)}},
+			      .eof = 1};
+	run_case(&h);
+	const char *nf = "HTTP/1.0 404 File not found\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\n"
+			 "Connection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 4\r\n\r\n"
+			 "<p/>";
+	struct resp_case b = {.text = nf, .nev = 1, .ev = {{404, 4, 1, 0, strlen(nf)}}, .opts = UC, .eof = 1};
+	run_case(&b);
+}
+
+static void test_resp_until_close(void **state)
+{
+	(void)state;
+	const char *v10 = "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nhello world";
+	struct resp_case a = {.text = v10, .nev = 1, .ev = {{200, 11, 1, 0, strlen(v10)}}, .opts = UC, .eof = 1};
+	run_case(&a);
+	const char *v11 = "HTTP/1.1 200 OK\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+	struct resp_case b = {.text = v11, .nev = 1, .ev = {{200, strlen(v11) - 19, 1, 0, strlen(v11)}}, .opts = UC, .eof = 1};
+	run_case(&b); /* everything after the head is body, even what looks like a response */
+	const char *empty = "HTTP/1.0 200 OK\r\n\r\n";
+	struct resp_case c = {.text = empty, .nev = 1, .ev = {{200, 0, 1, 0, strlen(empty)}}, .opts = UC, .eof = 1};
+	run_case(&c);
+	/* keep-alive responses first, then one until close */
+	const char *two = R200_5 CHUNKED "HTTP/1.1 503 Busy\r\nConnection: close\r\n\r\nbye";
+	size_t e1 = strlen(R200_5), e2 = e1 + strlen(CHUNKED);
+	struct resp_case d = {.text = two, .nev = 3, .opts = UC, .eof = 1,
+			      .ev = {{200, 5, 0, 0, e1}, {200, 31, 0, 0, e2}, {503, 3, 1, 0, strlen(two)}}};
+	run_case(&d);
+	/* without the option it is still unsupported */
+	struct resp_case e = {.text = v10, .err = -3};
+	run_case(&e);
+	/* framed responses are not affected: no body for HEAD, 204, 304, 1xx */
+	struct resp_case f = {.text = empty, .no_body = 1, .nev = 1, .ev = {{200, 0, 1, 0, strlen(empty)}},
+			      .opts = UC, .eof = 1};
+	run_case(&f);
+	const char *t204 = "HTTP/1.1 204 No Content\r\n\r\n";
+	struct resp_case g = {.text = t204, .nev = 1, .ev = {{204, 0, 0, 0, strlen(t204)}}, .opts = UC, .eof = 1};
+	run_case(&g);
+	/* EOF between responses is clean; inside a framed body it is not */
+	struct resp_case h = {.text = R200_5, .nev = 1, .ev = {{200, 5, 0, 0, strlen(R200_5)}}, .eof = 1};
+	run_case(&h);
+	const char *cut = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+	struct resp_case i = {.text = cut, .opts = UC, .eof = 1, .err = -4};
+	run_case(&i);
+	const char *cutc = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel";
+	struct resp_case j = {.text = cutc, .eof = 1, .err = -4};
+	run_case(&j);
+	/* EOF after the head of a Content-Length: 0 response: complete already */
+	struct proto_http_resp_state st;
+	struct proto_http_resp_done dn;
+	proto_http_resp_init(&st, 0);
+	assert_int_equal(proto_http_resp_eof(&st, &dn), 0);
+	assert_int_equal(dn.complete, 0);
+	assert_int_equal(proto_http_resp_eof(NULL, &dn), -1);
+	/* the body counter's limit holds until close too */
+	assert_int_equal(proto_http_resp_feed_opts(&st, (const uint8_t *)empty, strlen(empty), MAXH, UC, &dn),
+			 strlen(empty));
+	st.body = PROTO_HTTP_MAX_BODY - 2;
+	assert_int_equal(proto_http_resp_feed_opts(&st, (const uint8_t *)"ab", 2, MAXH, UC, &dn), 2);
+	assert_int_equal(proto_http_resp_feed_opts(&st, (const uint8_t *)"c", 1, MAXH, UC, &dn), -3);
+}
+
 static void test_resp_errors_after_good(void **state)
 {
 	(void)state;
@@ -736,12 +943,16 @@ int main(void)
 		cmocka_unit_test(test_build_response_head),
 		cmocka_unit_test(test_body_chunk),
 		cmocka_unit_test(test_build_request),
+		cmocka_unit_test(test_build_any_server),
+		cmocka_unit_test(test_method_names),
 		cmocka_unit_test(test_resp_content_length),
 		cmocka_unit_test(test_resp_chunked),
 		cmocka_unit_test(test_resp_no_body),
 		cmocka_unit_test(test_resp_close),
 		cmocka_unit_test(test_resp_coalesced),
 		cmocka_unit_test(test_resp_errors),
+		cmocka_unit_test(test_resp_python_http_server),
+		cmocka_unit_test(test_resp_until_close),
 		cmocka_unit_test(test_resp_errors_after_good),
 		cmocka_unit_test(test_resp_guard_page),
 		cmocka_unit_test(test_resp_state_size),
