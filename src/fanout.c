@@ -1,6 +1,6 @@
 #include "tcpswarm/fanout.h"
 
-#include "tcpswarm/client.h" /* struct run_ctl */
+#include "tcpswarm/reactor.h" /* mono_ns */
 #include "tcpswarm/stats.h"
 
 #include <errno.h>
@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -82,18 +81,11 @@ long fanout_poll(struct fanout *f, char *msg, size_t cap)
 	return bad;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int fanout_wait(struct fanout *f, int timeout_ms)
 {
 	struct timespec step = {0, 10000000};
 	/* a real deadline: loop passes stretch when the parent is starved */
-	const uint64_t deadline = now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	const uint64_t deadline = mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 	for (;;) {
 		size_t left = 0;
 		for (size_t k = 0; k < f->n; k++) {
@@ -103,7 +95,7 @@ int fanout_wait(struct fanout *f, int timeout_ms)
 		}
 		if (!left)
 			break;
-		if (now_ms() >= deadline) {
+		if (mono_ns() >= deadline) {
 			for (size_t k = 0; k < f->n; k++)
 				if (!f->reaped[k])
 					kill(f->pids[k], SIGKILL);
@@ -154,21 +146,4 @@ unsigned long long fd_budget_raise(unsigned long long want)
 			rl = up;
 	}
 	return rl.rlim_cur == RLIM_INFINITY ? ~0ULL >> 1 : (unsigned long long)rl.rlim_cur;
-}
-
-struct run_ctl *run_ctl_alloc(void)
-{
-	void *p = mmap(NULL, sizeof(struct run_ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	struct run_ctl *c = p;
-	atomic_init(&c->phase, PHASE_RUN);
-	c->start_ns = c->end_ns = 0;
-	return c;
-}
-
-void run_ctl_free(struct run_ctl *ctl)
-{
-	if (ctl)
-		munmap(ctl, sizeof(*ctl));
 }

@@ -1,15 +1,13 @@
 /* Command-line parsing from option tables; the same tables print --help.
- * Exit status convention: 2 for usage errors (cli_parse_* returns -1 and has
- * printed the message), 1 for a missed --expect-* gate, 0 otherwise. */
+ * Exit statuses (run.h): EXIT_USAGE for usage errors (cli_parse_* returns
+ * -1 and has printed the message), EXIT_GATE for a missed --expect-* gate. */
 #ifndef TCPSWARM_CLI_H
 #define TCPSWARM_CLI_H
 
 #include <stdio.h>
 
 #include "tcpswarm/config.h"
-
-#define EXIT_USAGE 2
-#define EXIT_GATE 1
+#include "tcpswarm/run.h" /* exit statuses */
 
 /* 0 = run, 1 = help was printed (exit 0), -1 = usage error printed to err. */
 int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err);

@@ -9,17 +9,8 @@
 
 #include "tcpswarm/config.h"
 #include "tcpswarm/rttlog.h"
+#include "tcpswarm/run.h" /* struct run_ctl, enum run_phase */
 #include "tcpswarm/stats.h"
-
-enum run_phase { PHASE_RUN, PHASE_DRAIN, PHASE_STOP };
-
-/* Shared between the main thread and the workers of one run. */
-struct run_ctl {
-	atomic_int phase;
-	uint64_t start_ns;    /* monotonic */
-	uint64_t end_ns;      /* end of the load: no request is intended after it */
-	struct rtt_ring *rtt; /* --rtt-log: one ring per worker (global id), or NULL */
-};
 
 struct cworker;
 

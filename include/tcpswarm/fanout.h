@@ -37,11 +37,6 @@ void fanout_free(struct fanout *f);
  * that needs privilege) and returns the soft limit now in force. */
 unsigned long long fd_budget_raise(unsigned long long want);
 
-struct run_ctl;
-/* The run's phase lives in a shared mapping so worker processes see it. */
-struct run_ctl *run_ctl_alloc(void);
-void run_ctl_free(struct run_ctl *ctl);
-
 /* Processes needed for `fds` descriptors when each process may hold
  * `per_proc` (at least 1). */
 static inline size_t fanout_processes_for(unsigned long long fds, unsigned long long per_proc)

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "tcpswarm/client.h" /* struct run_ctl */
 #include "tcpswarm/config.h"
+#include "tcpswarm/run.h" /* struct run_ctl, enum run_phase */
 #include "tcpswarm/stats.h"
 
 struct sworker;

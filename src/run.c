@@ -1,0 +1,351 @@
+/* The run skeleton every role shares: plan processes for the descriptors
+ * needed, start the workers (threads here, or worker processes of threads),
+ * tick once a second, drain, stop, wait for the published figures, collect,
+ * and hand over to the role's report hook. */
+#include "tcpswarm/run.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "tcpswarm/fanout.h"
+#include "tcpswarm/monitor.h"
+#include "tcpswarm/reactor.h"
+#include "tcpswarm/stats.h"
+#include "tcpswarm/worker.h"
+
+/* Descriptors beyond the workers' own: stdio, report files, spares. */
+#define FD_OVERHEAD 32
+
+/* Closing 20k sockets takes a process about half a second alone, several
+ * seconds with dozens of processes on few CPUs; killing one after it has
+ * published its figures loses nothing, but a clean exit is nicer. */
+#define EXIT_GRACE_MS 60000
+#define PUBLISH_WAIT_MS 30000
+
+struct run_ctl *run_ctl_alloc(void)
+{
+	void *p = mmap(NULL, sizeof(struct run_ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	struct run_ctl *c = p;
+	atomic_init(&c->phase, PHASE_RUN);
+	c->start_ns = c->end_ns = 0;
+	c->rtt = NULL;
+	return c;
+}
+
+void run_ctl_free(struct run_ctl *ctl)
+{
+	if (ctl)
+		munmap(ctl, sizeof(*ctl));
+}
+
+/* The workers one process runs: global ids [first, first + count). */
+struct group {
+	void **w;
+	struct worker_pool pool;
+	unsigned first, count;
+};
+
+struct run_state {
+	const struct run_role *role;
+	struct run run;
+	struct run_report rep;
+	struct group local; /* the workers, when they run in this process */
+	struct fanout fo;   /* else the worker processes */
+	struct monitor mon;
+	bool have_mon;
+	char died[sizeof(((struct run_report *)0)->failure)]; /* a worker process that died */
+};
+
+/* Descriptors one process holds: its share of sockets plus each worker's
+ * own, stdio and report files. With RLIMIT_NOFILE too low for the whole run
+ * in one process, the run spreads over processes. */
+static int plan_processes(const struct run_role *role, unsigned *per_proc, unsigned *procs)
+{
+	const struct common_config *com = role->com;
+	uint64_t conns = role->conns;
+	if (role->conns_exact && *per_proc > conns)
+		*per_proc = (unsigned)conns;
+	uint64_t overhead = (uint64_t)*per_proc * role->fd_per_worker + FD_OVERHEAD;
+	uint64_t avail = fd_budget_raise(conns + overhead);
+	if (avail <= overhead + 1) {
+		fprintf(stderr, "tcpswarm %s: RLIMIT_NOFILE is %" PRIu64 ": too low to run (raise ulimit -n)\n", role->name,
+			avail);
+		return -1;
+	}
+	uint64_t per = avail - overhead;
+	unsigned need = (unsigned)fanout_processes_for(conns + role->conns_headroom, per);
+	*procs = com->processes ? com->processes : need;
+	if (role->conns_exact && com->processes && fanout_processes_for(conns, *procs) > per) {
+		fprintf(stderr,
+			"tcpswarm %s: --processes %u cannot hold %s %" PRIu64 ": each process may hold about %" PRIu64
+			" sockets (RLIMIT_NOFILE %" PRIu64 "); use --processes %u or auto\n",
+			role->name, *procs, role->conns_flag, conns, per, avail, need);
+		return -1;
+	}
+	if (role->conns_exact && *procs > conns)
+		*procs = (unsigned)conns;
+	if (*procs > 1 && !com->workers) {
+		/* spread the CPUs over the processes instead of multiplying threads */
+		unsigned cpus = worker_cpu_count();
+		*per_proc = cpus / *procs ? cpus / *procs : 1;
+	}
+	if (role->conns_exact && (uint64_t)*procs * *per_proc > conns)
+		*per_proc = 1;
+	return 0;
+}
+
+/* Creates every worker first (a server's bind error is reported before any
+ * thread runs), then starts their threads. */
+static int group_start(struct group *g, const struct run_state *s, unsigned first, unsigned count)
+{
+	const struct run_role *role = s->role;
+	memset(g, 0, sizeof(*g));
+	g->first = first;
+	g->count = count;
+	g->w = calloc(count, sizeof(*g->w));
+	if (!g->w) {
+		fprintf(stderr, "tcpswarm %s: out of memory\n", role->name);
+		return -1;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		char err[512];
+		g->w[i] = role->worker_new(role->ctx, &s->run, first + i, err, sizeof(err));
+		if (!g->w[i]) {
+			fprintf(stderr, "tcpswarm %s: %s\n", role->name, err);
+			return -1;
+		}
+	}
+	monitor_group_baseline(s->run.sh, first, count);
+	int rc = worker_pool_start(&g->pool, count, first, role->worker_main, (void *const *)g->w);
+	if (rc < 0) {
+		fprintf(stderr, "tcpswarm %s: cannot start worker threads: %s\n", role->name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Joins the threads (they end at PHASE_STOP) and frees the workers. */
+static void group_end(struct group *g, const struct run_role *role)
+{
+	if (g->pool.threads)
+		worker_pool_join(&g->pool);
+	for (unsigned i = 0; g->w && i < g->count; i++)
+		if (g->w[i])
+			role->worker_free(g->w[i]);
+	free(g->w);
+	g->w = NULL;
+}
+
+/* Body of worker process k (forked, so s is its own copy). */
+static int run_child(size_t k, void *arg)
+{
+	struct run_state *s = arg;
+	struct group g;
+	int rc = group_start(&g, s, (unsigned)k * s->run.per_proc, s->run.per_proc);
+	if (rc < 0)
+		atomic_store(&s->run.ctl->phase, PHASE_STOP); /* a worker of the run failed: stop all */
+	group_end(&g, s->role);
+	return rc < 0 ? s->role->start_fail_status : 0;
+}
+
+/* Wakes local workers so they see a phase change now; worker processes
+ * notice it within their publish interval (200 ms). */
+static void set_phase(struct run_state *s, int phase)
+{
+	atomic_store_explicit(&s->run.ctl->phase, phase, memory_order_release);
+	for (unsigned i = 0; i < s->local.pool.started; i++)
+		s->role->worker_wake(s->local.w[i]);
+}
+
+/* 0, or the exit status. */
+static int start_workers(struct run_state *s)
+{
+	struct run *run = &s->run;
+	if (run->procs == 1) {
+		if (group_start(&s->local, s, 0, run->workers) < 0) {
+			set_phase(s, PHASE_STOP);
+			group_end(&s->local, s->role);
+			return s->role->start_fail_status;
+		}
+		return 0;
+	}
+	int rc = fanout_start(&s->fo, run->procs, run_child, s);
+	if (rc < 0) {
+		fprintf(stderr, "tcpswarm %s: cannot start worker processes: %s\n", s->role->name, strerror(-rc));
+		return 1;
+	}
+	monitor_set_processes(&s->mon, s->fo.pids, s->fo.n, run->per_proc);
+	return 0;
+}
+
+/* One sample a second until the load ends, a signal comes, a worker
+ * process dies or a worker stops the run. */
+static void tick_loop(struct run_state *s)
+{
+	const struct run_ctl *ctl = s->run.ctl;
+	uint32_t sec = 0;
+	for (;;) {
+		uint64_t next = ctl->start_ns + (uint64_t)(sec + 1) * 1000000000ULL;
+		if (next > ctl->end_ns)
+			next = ctl->end_ns;
+		if ((s->rep.interrupted = monitor_wait(&s->mon, next)))
+			break;
+		monitor_tick(&s->mon, ++sec);
+		if (s->fo.n && fanout_poll(&s->fo, s->died, sizeof(s->died)) >= 0)
+			break;
+		if (next >= ctl->end_ns || atomic_load(&ctl->phase) == PHASE_STOP)
+			break;
+	}
+}
+
+static bool all_draining(struct wshared *sh, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (atomic_load_explicit(&sh[i].phase_seen, memory_order_acquire) < PHASE_DRAIN &&
+		    !atomic_load_explicit(&sh[i].done, memory_order_acquire))
+			return false;
+	return true;
+}
+
+/* No new requests; wait for answers in flight, up to the role's drain. */
+static void drain(struct run_state *s)
+{
+	set_phase(s, PHASE_DRAIN);
+	uint64_t drain_end = mono_ns() + (s->rep.interrupted || s->died[0] ? 0 : s->role->drain_ns);
+	while (!s->rep.interrupted && mono_ns() < drain_end) {
+		/* judge only once every worker has stopped sending: one still in
+		 * PHASE_RUN may send a request due just before the end */
+		if (all_draining(s->run.sh, s->run.workers)) {
+			struct totals t;
+			totals_collect(s->run.sh, s->run.workers, &t);
+			if (t.req_answered + t.req_errors >= t.req_sent)
+				break;
+		}
+		uint64_t step = mono_ns() + 5000000;
+		s->rep.interrupted = monitor_wait(&s->mon, step < drain_end ? step : drain_end);
+	}
+}
+
+/* Waits (real time) until every worker has published its end-of-run
+ * figures or its process has ended. */
+static void wait_published(struct wshared *sh, unsigned n, struct fanout *fo, int timeout_ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)timeout_ms * 1000000;
+	while (mono_ns() < end) {
+		unsigned done = 0;
+		for (unsigned i = 0; i < n; i++)
+			done += (unsigned)atomic_load(&sh[i].done);
+		if (done == n)
+			return;
+		char msg[8];
+		fanout_poll(fo, msg, sizeof(msg));
+		size_t live = 0;
+		for (size_t k = 0; k < fo->n; k++)
+			live += !fo->reaped[k];
+		if (!live)
+			return;
+		struct timespec step = {0, 10000000};
+		nanosleep(&step, NULL);
+	}
+}
+
+static void stop_workers(struct run_state *s)
+{
+	set_phase(s, PHASE_STOP);
+	if (s->run.procs == 1) {
+		group_end(&s->local, s->role);
+		return;
+	}
+	if (!s->died[0])
+		fanout_poll(&s->fo, s->died, sizeof(s->died));
+	/* workers publish their figures, then close their sockets (seconds
+	 * at a million): wait for the figures, then give the exits time */
+	wait_published(s->run.sh, s->run.workers, &s->fo, PUBLISH_WAIT_MS);
+	fanout_wait(&s->fo, EXIT_GRACE_MS);
+	if (!s->died[0])
+		fanout_lost_figures(&s->fo, s->run.sh, s->run.per_proc, s->died, sizeof(s->died));
+}
+
+/* Checks the report paths and plans the processes: 0 or EXIT_USAGE. */
+static int plan(struct run_state *s)
+{
+	const struct run_role *role = s->role;
+	unsigned per_proc = role->com->workers ? role->com->workers : worker_cpu_count();
+	unsigned procs = 1;
+	if (report_paths_writable(role->name, role->com->json_path, role->com->csv_path, role->extra_path) < 0)
+		return EXIT_USAGE;
+	if (plan_processes(role, &per_proc, &procs) < 0)
+		return EXIT_USAGE;
+	if (role->planned && role->planned(role->ctx, per_proc * procs) < 0)
+		return EXIT_USAGE;
+	s->run.per_proc = per_proc;
+	s->run.procs = procs;
+	s->run.workers = per_proc * procs;
+	return 0;
+}
+
+static int execute(struct run_state *s)
+{
+	const struct run_role *role = s->role;
+	struct run *run = &s->run;
+	s->rep.workers = run->workers;
+	s->rep.processes = run->procs;
+	run->sh = wshared_alloc(run->workers);
+	run->ctl = run_ctl_alloc();
+	if (!run->sh || !run->ctl) {
+		fprintf(stderr, "tcpswarm %s: out of memory\n", role->name);
+		return 1;
+	}
+	int status = role->prepare ? role->prepare(role->ctx, run) : 0;
+	if (status)
+		return status;
+	if (monitor_init(&s->mon, &s->rep, run->sh, run->workers, role->live_target, role->com->quiet) < 0)
+		return 1;
+	s->have_mon = true;
+	/* the clock starts now: connect pacing and the schedule count from here */
+	run->ctl->start_ns = s->rep.start_ns = mono_ns();
+	run->ctl->end_ns = role->load_ns == UINT64_MAX ? UINT64_MAX : run->ctl->start_ns + role->load_ns;
+	if ((status = start_workers(s)))
+		return status;
+	if (role->started)
+		role->started(role->ctx, run);
+	tick_loop(s);
+	if (role->drains)
+		drain(s);
+	monitor_end_load(&s->mon);
+	stop_workers(s);
+	s->rep.duration_s = (double)(mono_ns() - run->ctl->start_ns) / 1e9;
+	monitor_finish(&s->mon);
+	totals_collect(run->sh, run->workers, &s->rep.tot);
+	if (s->died[0]) {
+		snprintf(s->rep.failure, sizeof(s->rep.failure), "%s", s->died);
+		status = 1;
+	}
+	return role->finish(role->ctx, run, status);
+}
+
+int run_main(const struct run_role *role)
+{
+	struct run_state s;
+	memset(&s, 0, sizeof(s)); /* every cleanup below is safe from here */
+	s.role = role;
+	s.run.rep = &s.rep;
+	int status = plan(&s);
+	if (!status)
+		status = execute(&s);
+	if (role->cleanup)
+		role->cleanup(role->ctx, &s.run);
+	if (s.have_mon)
+		monitor_destroy(&s.mon);
+	fanout_free(&s.fo);
+	wshared_free(s.run.sh, s.run.workers);
+	run_ctl_free(s.run.ctl);
+	series_free(&s.rep.series);
+	return status;
+}
