@@ -14,6 +14,8 @@
 #include "tcpswarm/proto_http.h"
 #include "tcpswarm/units.h"
 
+#include "cli_values.h"
+
 /* Parses v into the option's field of cfg (a client_config, server_config
  * or probe_config, as the table says). 0, or -1 with a message in err. */
 typedef int (*setter_fn)(void *cfg, const char *v, char *err, size_t cap);
@@ -27,99 +29,6 @@ struct opt {
 	const char *dflt;    /* the default, as given on the command line; "A and B" for a repeatable option */
 	const char *hint;    /* what to give when the value is missing; NULL: the metavar */
 };
-
-/* ---- value parsers: one per field type ------------------------------------ */
-
-static int parse_string(const char *v, const char **out, char *err, size_t cap)
-{
-	if (!*v) {
-		snprintf(err, cap, "empty value");
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_flag(const char *v, bool *out, char *err, size_t cap)
-{
-	(void)v, (void)err, (void)cap;
-	*out = true;
-	return 0;
-}
-
-static int parse_bounded(const char *v, uint64_t lo, uint64_t hi, uint64_t *u, const char *what, char *err,
-			 size_t cap)
-{
-	if (units_parse_count(v, u, err, cap) < 0 || *u < lo || *u > hi) {
-		snprintf(err, cap, "'%s': expected %s", v, what);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_port(const char *v, uint64_t *out, char *err, size_t cap)
-{
-	return parse_bounded(v, 1, 65535, out, "a port number from 1 to 65535", err, cap);
-}
-
-static int parse_workers(const char *v, unsigned *out, char *err, size_t cap)
-{
-	uint64_t u;
-	if (parse_bounded(v, 1, 1024, &u, "a number of workers from 1 to 1024", err, cap) < 0)
-		return -1;
-	*out = (unsigned)u;
-	return 0;
-}
-
-static int parse_processes(const char *v, unsigned *out, char *err, size_t cap)
-{
-	uint64_t u = 0;
-	if (strcmp(v, "auto") && parse_bounded(v, 1, 1024, &u, "auto or a number of processes from 1 to 1024", err, cap) < 0)
-		return -1;
-	*out = (unsigned)u; /* auto: 0 */
-	return 0;
-}
-
-static int parse_qtype(const char *v, int *out, char *err, size_t cap)
-{
-	int t = proto_dns_qtype_from_str(v);
-	if (t < 0) {
-		snprintf(err, cap, "'%s': expected A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a number 0-65535", v);
-		return -1;
-	}
-	*out = t;
-	return 0;
-}
-
-/* Index of v in the NULL-terminated names, or -1 with the accepted names. */
-static int choose(const char *v, const char *const *names, char *err, size_t cap)
-{
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(v, names[i]))
-			return i;
-	int n = snprintf(err, cap, "'%s': expected one of", v);
-	for (int i = 0; names[i] && n > 0 && (size_t)n < cap; i++)
-		n += snprintf(err + n, cap - (size_t)n, "%s %s", i ? "," : "", names[i]);
-	return -1;
-}
-
-static const char *const arrivals_names[] = {"uniform", "poisson", NULL};
-static const char *const mode_names[] = {"echo", "sink", "http", "dns", NULL};
-static const char *const proto_names[] = {"echo", "dns", "http", NULL};
-static const char *const role_names[] = {"client", "server", "both", NULL};
-
-#define CHOICE_PARSER(fn, type, names)                                           \
-	static int fn(const char *v, type *out, char *err, size_t cap)           \
-	{                                                                        \
-		int i = choose(v, names, err, cap);                              \
-		if (i >= 0)                                                      \
-			*out = (type)i;                                          \
-		return i < 0 ? -1 : 0;                                           \
-	}
-CHOICE_PARSER(parse_arrivals, enum arrivals, arrivals_names)
-CHOICE_PARSER(parse_mode, enum server_mode, mode_names)
-CHOICE_PARSER(parse_proto, enum client_proto, proto_names)
-CHOICE_PARSER(parse_role, int, role_names)
 
 /* ---- setters: one per option ------------------------------------------------ */
 
@@ -146,25 +55,25 @@ C_SET(conns, units_parse_count, conns)
 C_SET(connect_rate, units_parse_rate, connect_rate)
 C_SET(connect_inflight, units_parse_count, connect_inflight)
 C_SET(connect_timeout, units_parse_duration, connect_timeout_us)
-C_SET(source, parse_string, source_spec)
-C_SET(source_iface, parse_string, source_iface)
-C_SET(proto, parse_proto, proto)
-C_SET(qname, parse_string, qname)
-C_SET(qtype, parse_qtype, qtype)
-C_SET(path, parse_string, path)
-C_SET(rtt_log, parse_string, rtt_log)
+C_SET(source, cli_value_string, source_spec)
+C_SET(source_iface, cli_value_string, source_iface)
+C_SET(proto, cli_value_proto, proto)
+C_SET(qname, cli_value_string, qname)
+C_SET(qtype, cli_value_qtype, qtype)
+C_SET(path, cli_value_string, path)
+C_SET(rtt_log, cli_value_string, rtt_log)
 C_SET(rate, units_parse_rate, rate)
-C_SET(arrivals, parse_arrivals, arrivals)
+C_SET(arrivals, cli_value_arrivals, arrivals)
 C_SET(payload, units_parse_bytes, payload)
 C_SET(duration, units_parse_duration, com.duration_us)
 C_SET(drain, units_parse_duration, drain_us)
-C_SET(workers, parse_workers, com.workers)
-C_SET(processes, parse_processes, com.processes)
+C_SET(workers, cli_value_workers, com.workers)
+C_SET(processes, cli_value_processes, com.processes)
 C_SET(seed, units_parse_count, seed)
-C_SET(ignore_plan, parse_flag, ignore_plan)
-C_SET(json, parse_string, com.json_path)
-C_SET(csv, parse_string, com.csv_path)
-C_SET(quiet, parse_flag, com.quiet)
+C_SET(ignore_plan, cli_value_flag, ignore_plan)
+C_SET(json, cli_value_string, com.json_path)
+C_SET(csv, cli_value_string, com.csv_path)
+C_SET(quiet, cli_value_flag, com.quiet)
 GATE_SETTER(c_expect_conns, struct client_config, units_parse_count, expect_conns, has_expect_conns)
 GATE_SETTER(c_max_error_rate, struct client_config, units_parse_fraction, max_error_rate, has_max_error_rate)
 GATE_SETTER(c_max_p99, struct client_config, units_parse_duration, max_p99_us, has_max_p99)
@@ -200,20 +109,20 @@ static int c_header(void *cfg, const char *v, char *err, size_t cap)
 	return 0;
 }
 
-S_SET(bind, parse_string, bind)
-S_SET(port, parse_port, port)
+S_SET(bind, cli_value_string, bind)
+S_SET(port, cli_value_port, port)
 S_SET(backlog, units_parse_count, backlog)
-S_SET(mode, parse_mode, mode)
+S_SET(mode, cli_value_mode, mode)
 S_SET(max_length, units_parse_bytes, max_length)
-S_SET(name, parse_string, name)
-S_SET(workers, parse_workers, com.workers)
-S_SET(processes, parse_processes, com.processes)
+S_SET(name, cli_value_string, name)
+S_SET(workers, cli_value_workers, com.workers)
+S_SET(processes, cli_value_processes, com.processes)
 S_SET(max_conns, units_parse_count, max_conns)
 S_SET(duration, units_parse_duration, com.duration_us)
 S_SET(accept_pause, units_parse_duration, accept_pause_us)
-S_SET(json, parse_string, com.json_path)
-S_SET(csv, parse_string, com.csv_path)
-S_SET(quiet, parse_flag, com.quiet)
+S_SET(json, cli_value_string, com.json_path)
+S_SET(csv, cli_value_string, com.csv_path)
+S_SET(quiet, cli_value_flag, com.quiet)
 
 static int s_answer(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -224,10 +133,10 @@ static int s_answer(void *cfg, const char *v, char *err, size_t cap)
 	return -1;
 }
 
-P_SET(source, parse_string, source)
-P_SET(role, parse_role, role)
-P_SET(workers, parse_workers, workers)
-P_SET(processes, parse_processes, processes)
+P_SET(source, cli_value_string, source)
+P_SET(role, cli_value_role, role)
+P_SET(workers, cli_value_workers, workers)
+P_SET(processes, cli_value_processes, processes)
 
 static int p_conns(void *cfg, const char *v, char *err, size_t cap)
 {

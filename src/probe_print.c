@@ -53,34 +53,35 @@ static void shape_text(char *out, size_t cap, const struct probe_plan *plan)
 			 sh.sides == 2 ? ", both ends on this host" : "");
 }
 
-void probe_print(FILE *out, const struct probe_row *rows, size_t n, const struct probe_plan *plan)
+static void print_plan_line(FILE *out, const struct probe_plan *plan)
 {
-	bool counted = plan && plan->conns;
-	if (plan) {
-		struct shape sh = probe_shape_of(plan);
-		char cnt[48] = "no count";
-		if (counted)
-			snprintf(cnt, sizeof(cnt), "%" PRIu64 " connections", plan->conns);
-		char src[64];
-		if (!plan->source_ips)
-			snprintf(src, sizeof(src), "1 source IP (no --source: the kernel picks)");
-		else if (plan->source_ips == PROBE_ANY_SOURCES)
-			snprintf(src, sizeof(src), "as many source IPs as needed");
-		else
-			snprintf(src, sizeof(src), "%" PRIu64 " source IP%s", plan->source_ips, plural(plan->source_ips));
-		const char *where = plan->ntargets == 0 ? " (none given: counted as one on another host)"
-				    : plan->loopback ? " on loopback" : "";
-		const char *who = plan->role == PROBE_ROLE_BOTH ? "client and server sockets on this host"
-				  : plan->role == PROBE_ROLE_SERVER ? "accepted sockets on this host"
-								     : "connecting sockets on this host";
-		if (plan->role == PROBE_ROLE_SERVER && !plan->ntargets)
-			fprintf(out, "plan: %s accepted from other hosts; role server (%s)\n", cnt, who);
-		else
-			fprintf(out, "plan: %s to %" PRIu64 " target%s%s, %s; role %s (%s)\n", cnt, sh.t, plural(sh.t),
-				where, src, probe_role_name(plan->role), who);
-		fputc('\n', out);
-	}
+	bool counted = plan->conns != 0;
+	struct shape sh = probe_shape_of(plan);
+	char cnt[48] = "no count";
+	if (counted)
+		snprintf(cnt, sizeof(cnt), "%" PRIu64 " connections", plan->conns);
+	char src[64];
+	if (!plan->source_ips)
+		snprintf(src, sizeof(src), "1 source IP (no --source: the kernel picks)");
+	else if (plan->source_ips == PROBE_ANY_SOURCES)
+		snprintf(src, sizeof(src), "as many source IPs as needed");
+	else
+		snprintf(src, sizeof(src), "%" PRIu64 " source IP%s", plan->source_ips, plural(plan->source_ips));
+	const char *where = plan->ntargets == 0 ? " (none given: counted as one on another host)"
+			    : plan->loopback ? " on loopback" : "";
+	const char *who = plan->role == PROBE_ROLE_BOTH ? "client and server sockets on this host"
+			  : plan->role == PROBE_ROLE_SERVER ? "accepted sockets on this host"
+							     : "connecting sockets on this host";
+	if (plan->role == PROBE_ROLE_SERVER && !plan->ntargets)
+		fprintf(out, "plan: %s accepted from other hosts; role server (%s)\n", cnt, who);
+	else
+		fprintf(out, "plan: %s to %" PRIu64 " target%s%s, %s; role %s (%s)\n", cnt, sh.t, plural(sh.t),
+			where, src, probe_role_name(plan->role), who);
+	fputc('\n', out);
+}
 
+static void print_table(FILE *out, const struct probe_row *rows, size_t n)
+{
 	static const char *const head[6] = { "LIMIT", "CURRENT", "CAPS", "MAX CONNS", "NEEDS", "VERDICT" };
 	int w[6];
 	for (int c = 0; c < 6; c++)
@@ -97,7 +98,10 @@ void probe_print(FILE *out, const struct probe_row *rows, size_t n, const struct
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%-*s  %-*s  %-*s  %*s  %-*s  %s\n", w[0], rows[i].limit, w[1], rows[i].current, w[2],
 			rows[i].caps, w[3], rows[i].max, w[4], rows[i].needs, probe_verdict_name(rows[i].v));
+}
 
+static void print_notes(FILE *out, const struct probe_row *rows, size_t n)
+{
 	bool notes = false;
 	for (size_t i = 0; i < n; i++) {
 		if (!rows[i].note[0])
@@ -116,7 +120,12 @@ void probe_print(FILE *out, const struct probe_row *rows, size_t n, const struct
 		}
 	}
 	fputc('\n', out);
+}
 
+/* The verdict line(s): one per binding limit, or what is closest. */
+static void print_verdicts(FILE *out, const struct probe_row *rows, size_t n, const struct probe_plan *plan)
+{
+	bool counted = plan && plan->conns;
 	int binds = 0, warns = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].v == PROBE_WARN)
@@ -152,6 +161,15 @@ void probe_print(FILE *out, const struct probe_row *rows, size_t n, const struct
 			shape, first->limit);
 	else
 		fprintf(out, "no limit read here caps the connections %s\n", shape);
+}
+
+void probe_print(FILE *out, const struct probe_row *rows, size_t n, const struct probe_plan *plan)
+{
+	if (plan)
+		print_plan_line(out, plan);
+	print_table(out, rows, n);
+	print_notes(out, rows, n);
+	print_verdicts(out, rows, n, plan);
 }
 
 void probe_help(FILE *out)
