@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpswarm/portplan.h"
+
 static struct finding *add(struct diagnosis *d, const char *limit, uint64_t weight)
 {
 	if (d->n == DIAG_MAX)
@@ -86,18 +88,25 @@ static void ports(const struct diag_input *in, struct diagnosis *d)
 	if (!f)
 		return;
 	int64_t lo = lim(in, KL_IP_LOCAL_PORT_RANGE, 0), hi = lim(in, KL_IP_LOCAL_PORT_RANGE, 1);
-	uint64_t per = lo > 0 && hi >= lo ? (uint64_t)(hi - lo + 1) : 0;
+	bool known = lo > 0 && hi >= lo && hi <= 65535;
 	uint64_t ips = in->source_ips ? in->source_ips : 1, tg = in->targets ? in->targets : 1;
-	uint64_t need = per ? (in->target_conns + per * tg - 1) / (per * tg) : 0;
+	/* the workers are not known here: the plan's 100% fill figure, as the client's refusal gives it */
+	struct portplan_input pin = { .conns = in->target_conns, .ntargets = (unsigned)tg, .nsources = in->source_ips,
+				      .port_lo = known ? (uint32_t)lo : 1, .port_hi = known ? (uint32_t)hi : 0 };
+	struct portplan pp;
+	portplan_compute(&pin, &pp);
+	uint64_t need = known ? pp.needed : 0;
+	char spec[40];
+	portplan_loopback_spec(spec, sizeof(spec), need ? need : 1);
 	say(f->evidence, sizeof(f->evidence),
 	    "%" PRIu64 " connects failed with EADDRNOTAVAIL: net.ipv4.ip_local_port_range %" PRId64 "-%" PRId64
 	    " gives %" PRIu64 " ports per (source IP, target); %" PRIu64 " connections over %" PRIu64
 	    " target(s) need %" PRIu64 " source IP(s), the run had %" PRIu64,
-	    n, lo, hi, per, in->target_conns, tg, need, ips);
+	    n, lo, hi, pp.ports, in->target_conns, tg, need, ips);
 	say(f->fix, sizeof(f->fix),
-	    "add source IPs (--source 127.0.0.2-127.0.0.%" PRIu64 " on loopback, or aliases on the interface), "
+	    "add source IPs (--source %s on loopback, or aliases on the interface), "
 	    "add target ports, or widen net.ipv4.ip_local_port_range (e.g. 1024 65535)",
-	    need + 1 > 255 ? 255 : need + 1);
+	    spec);
 }
 
 static void descriptors(const struct diag_input *in, struct diagnosis *d)

@@ -7,7 +7,9 @@
  * "1.5k" is exactly 1500 and "0.1s" exactly 100000 us (no float rounding). */
 #include "tcpswarm/units.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Significant fraction digits kept; enough to represent any k/2^30 exactly. */
@@ -428,4 +430,33 @@ void units_fmt_bytes(char *out, size_t cap, double bytes)
 		snprintf(out, cap, "%s%.0f B", sign, a);
 	else
 		snprintf(out, cap, "%s%.*f %s", sign, a < 99.95 ? 1 : 0, a, names[u]);
+}
+
+/* ---- fractions ----------------------------------------------------------- */
+
+#define ACCEPT_FRACTION "a fraction from 0 to 1 (0.01) or a percentage (1%)"
+
+int units_parse_fraction(const char *s, double *out, char *err, size_t errcap)
+{
+	if (!s)
+		s = "";
+	size_t len = strlen(s);
+	struct num n;
+	if (scan_number(s, len, &n, ACCEPT_FRACTION, err, errcap) < 0)
+		return -1;
+	bool pct = n.sufflen == 1 && n.suffix[0] == '%';
+	if (n.sufflen && !pct) {
+		fail(err, errcap, s, len, "expected nothing or '%' after the number", ACCEPT_FRACTION);
+		return -1;
+	}
+	/* the digits were checked: strtod reads exactly them (and stops at '%') */
+	double x = n.ip_overflow ? 2 : strtod(s, NULL);
+	if (pct)
+		x /= 100;
+	if (!(x <= 1)) {
+		fail(err, errcap, s, len, pct ? "over 100%" : "over 1", ACCEPT_FRACTION);
+		return -1;
+	}
+	*out = x;
+	return 0;
 }

@@ -5,11 +5,13 @@
  * Every value carries a present flag: a counter or file that this kernel does
  * not have is absent, never zero. The text parsers are pure: they take
  * (buf, len) with no NUL needed, never read past len, never allocate, and
- * store what they find into a caller-zeroed struct. The kstat_read_* readers
- * read the live files and hand their text to the parsers. */
+ * store what they find into a caller-zeroed struct (kstat.c). The readers
+ * (kstat_read_*, the listener queue, this process's cgroup memory limit and
+ * capability) read the live system (kstat_read.c). */
 #ifndef TCPSWARM_KSTAT_H
 #define TCPSWARM_KSTAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,5 +177,15 @@ int kstat_read_limits(struct klimits *out);
  * drops handshakes once queued exceeds limit, so queued can reach limit + 1.
  * Returns 0, or -1 with errno (EINVAL if fd is not a TCP listener). */
 int kstat_listener_queue(int fd, uint32_t *queued, uint32_t *limit);
+
+/* ---- this process ------------------------------------------------------ */
+
+/* Memory the cgroup of this process may use (v2 memory.max, v1
+ * memory.limit_in_bytes, the lowest found), or 0 when unlimited or unknown. */
+uint64_t kstat_cgroup_memory_limit(void);
+/* CAP_SYS_ADMIN in CapEff, in the initial user namespace (an identity
+ * uid_map): capable() checks the initial namespace, so only then does the
+ * kernel let this process past fs.file-max. */
+bool kstat_cap_sys_admin(void);
 
 #endif

@@ -1,10 +1,12 @@
 /* tcpswarm probe: reads this host's kernel limits and says how many
  * connections a plan can reach and which limit binds first.
  *
- * The evaluation is pure: probe_evaluate() takes the limits (as read by
- * kstat_read_limits or built by hand), the memory size and a plan, and fills
- * one row per limit; probe_print() renders them. Only probe_main() reads the
- * live system and argv. */
+ * The evaluation is pure: probe_evaluate() (probe_eval.c, probe_rows.c,
+ * probe_ports.c) takes the limits (as read by kstat_read_limits or built by
+ * hand), the memory size and a plan, and fills one row per limit; the port
+ * row is the client's own plan (portplan.h), so probe and the client agree.
+ * probe_print() (probe_print.c) renders the rows. Only probe_main()
+ * (probe.c) reads the live system; its argv goes through cli_parse_probe. */
 #ifndef TCPSWARM_PROBE_H
 #define TCPSWARM_PROBE_H
 
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tcpswarm/config.h"
 #include "tcpswarm/kstat.h"
 
 /* Which sockets of the plan live on this host. */
@@ -41,8 +44,20 @@ struct probe_plan {
 	unsigned ntargets;   /* 0 counts as 1 */
 	uint64_t source_ips; /* 0 = no --source (the kernel picks one); or PROBE_ANY_SOURCES */
 	bool loopback;       /* every target is on this host (127.0.0.0/8, ::1) */
-	bool ipv6;           /* targets are IPv6 (for the --source suggestion) */
+	bool ipv6;           /* a target (or the source) is IPv6: no 127.0.0.x sources */
 	enum probe_role role;
+	unsigned workers;    /* the client's reactor threads, whole run (probe_client_workers); 0 counts as 1 */
+};
+
+/* The parsed command line (cli_parse_probe). */
+struct probe_config {
+	uint64_t conns;      /* 0 = no count */
+	const char *source;  /* --source as given, or NULL */
+	struct srcset sources; /* parsed --source (cli_parse_probe fills it; the caller frees it) */
+	int role;            /* enum probe_role, or -1 when not given */
+	unsigned workers, processes; /* as the client's -w and --processes; 0 = its default */
+	struct sockaddr_any targets[MAX_TARGETS];
+	unsigned ntargets;
 };
 
 /* What the evaluation needs to know about this host beyond the limits. */
@@ -90,6 +105,13 @@ const char *probe_role_name(enum probe_role r);       /* "client", "server", "bo
 void probe_print(FILE *out, const struct probe_row *rows, size_t n, const struct probe_plan *plan);
 
 void probe_help(FILE *out);
+
+/* The workers tcpswarm client runs for conns connections (all processes),
+ * as its plan_processes() works them out: -w (0 = cpus per process) and
+ * --processes (0 = auto, enough for RLIMIT_NOFILE, raised first from soft to
+ * hard) - the count its port plan shards the sources over. */
+unsigned probe_client_workers(uint64_t conns, unsigned workers, unsigned processes, unsigned cpus, int64_t nofile_soft,
+			      int64_t nofile_hard);
 
 /* Reads the host facts: RAM (or a lower cgroup v1/v2 memory limit; *cgroup
  * set when that limit was used, may be NULL) and CAP_SYS_ADMIN. */

@@ -1,4 +1,5 @@
-/* Parsing of user-facing quantities: counts, rates, durations, byte sizes.
+/* Parsing of user-facing quantities: counts, rates, durations, byte sizes,
+ * fractions.
  *
  * Every parser takes the whole string (no trailing garbage), rejects
  * negatives, signs, whitespace, hex, exponents, "nan"/"inf", overflow and
@@ -30,6 +31,8 @@ int units_parse_bytes(const char *s, uint64_t *out, char *err, size_t errcap);
  * Each side takes the same forms as the single parser ("10ms-1s"). */
 int units_parse_count_range(const char *s, uint64_t *lo, uint64_t *hi, char *err, size_t errcap);
 int units_parse_duration_range(const char *s, uint64_t *lo_us, uint64_t *hi_us, char *err, size_t errcap);
+/* A fraction from 0 to 1: "0.01", "1" or a percentage "1%", "12.5%". */
+int units_parse_fraction(const char *s, double *out, char *err, size_t errcap);
 
 /* Human output, three significant digits: "12.3k", "1.50M"; "850us", "12.4ms",
  * "3.20s", then "16m40s", "2h05m"; "512 B", "1.2 MiB". Always NUL-terminated

@@ -30,7 +30,7 @@ static void set3(struct klimits *l, enum kl k, int64_t a, int64_t b, int64_t c, 
 	l->n[k] = n;
 }
 
-/* The limits of the machine DESIGN.md describes; file-max big, no conntrack. */
+/* The limits of a typical 6.18 test machine; file-max big, no conntrack. */
 static void base(struct klimits *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -119,23 +119,51 @@ static void test_ports_bind_without_source(void **state)
 	struct klimits l;
 	base(&l);
 	struct probe_row rows[PROBE_MAX_ROWS];
+	/* loopback without --source: the client picks 127.0.0.x itself, as
+	 * portplan_compute says: floor(100000 / (28232 / 4)) + 1 = 15 sources */
 	struct probe_plan p = loop_plan(100000, 0);
 	size_t n = eval(&l, &host16, &p, rows);
 	const struct probe_row *r = find(rows, n, "ip_local_port_range");
+	assert_int_equal(r->v, PROBE_OK);
+	assert_int_equal(r->max_conns, 28232 * 15);
+	assert_has(r->current, "32768-60999 (28232)");
+	assert_has(r->needs, "15 source IPs (auto)");
+	assert_has(r->note, "picks 15 source IPs itself (--source 127.0.0.2-127.0.0.16");
+	assert_has(r->note, "6667 connections each"); /* ceil(100000 / 15) */
+	assert_int_equal(probe_status(rows, n), 0);
+	char *out = print_str(rows, n, &p);
+	assert_has(out, "plan: 100000 connections to 1 target on loopback");
+	assert_lacks(out, "binds first");
+	free(out);
+	/* 2 workers: a multiple of 2, each worker its own addresses */
+	p.workers = 2;
+	n = eval(&l, &host16, &p, rows);
+	assert_has(find(rows, n, "ip_local_port_range")->note, "picks 16 source IPs itself (--source 127.0.0.2-127.0.0.17");
+
+	/* one given source on loopback: the client refuses, probe binds, same numbers */
+	p = loop_plan(100000, 1);
+	n = eval(&l, &host16, &p, rows);
+	r = find(rows, n, "ip_local_port_range");
 	assert_int_equal(r->v, PROBE_BINDS);
 	assert_int_equal(r->max_conns, 28232);
-	assert_has(r->current, "32768-60999 (28232)");
-	assert_has(r->needs, "4 source IPs"); /* ceil(100000 / 28232) */
+	assert_has(r->needs, "4 source IPs (have 1)"); /* ceil(100000 / 28232) */
 	assert_has(r->fix, "4 source IPs");
 	assert_has(r->fix, "--source 127.0.0.2-127.0.0.5");
+	assert_has(r->note, "refuses the plan (exit 2");
 	assert_true(r->ratio > 3.5 && r->ratio < 3.6);
 	assert_string_equal(rows[0].limit, "ip_local_port_range");
 	assert_int_equal(probe_status(rows, n), 1);
-
-	char *out = print_str(rows, n, &p);
-	assert_has(out, "plan: 100000 connections to 1 target on loopback");
+	out = print_str(rows, n, &p);
 	assert_has(out, "binds first: ip_local_port_range (fix: --source 127.0.0.2-127.0.0.5");
 	free(out);
+
+	/* IPv6 loopback: no 127.0.0.x to pick, it binds */
+	p = loop_plan(100000, 0);
+	p.ipv6 = true;
+	n = eval(&l, &host16, &p, rows);
+	r = find(rows, n, "ip_local_port_range");
+	assert_int_equal(r->v, PROBE_BINDS);
+	assert_has(r->fix, "::1 is the only IPv6 loopback address");
 
 	/* the same against a remote target: add addresses, no 127/8 suggestion */
 	p = remote_plan(100000, 0);
@@ -155,7 +183,8 @@ static void test_ports_bind_without_source(void **state)
 	assert_has(r->fix, "3 source IPs");
 	assert_has(r->fix, "ip_local_port_range='1024 65535'");
 
-	/* 300 IPs on loopback cross an octet: 127.0.0.2-127.0.1.45 */
+	/* 300 IPs on loopback cross an octet: 127.0.0.2-127.0.1.45 (more than
+	 * the 250 the client would pick itself) */
 	p = loop_plan(28232ull * 300, 0);
 	n = eval(&l, &host16, &p, rows);
 	r = find(rows, n, "ip_local_port_range");
@@ -171,9 +200,12 @@ static void test_ports_fit_with_sources(void **state)
 	struct probe_plan p = loop_plan(100000, 4);
 	size_t n = eval(&l, &host16, &p, rows);
 	const struct probe_row *r = find(rows, n, "ip_local_port_range");
-	assert_int_equal(r->v, PROBE_OK);
+	/* 89% of each tuple's ports: fits, but the client warns (over half) */
+	assert_int_equal(r->v, PROBE_WARN);
 	assert_int_equal(r->max_conns, 28232 * 4);
 	assert_has(r->needs, "4 source IPs (have 4)");
+	assert_has(r->note, "89% of the local ports");
+	assert_has(r->fix, "8 source IPs"); /* half of each tuple: ceil(200000 / 28232) */
 	assert_int_equal(probe_status(rows, n), 0);
 	char *out = print_str(rows, n, &p);
 	assert_has(out, "no limit binds for this plan");
@@ -181,18 +213,18 @@ static void test_ports_fit_with_sources(void **state)
 	assert_lacks(out, "binds first");
 	free(out);
 
-	/* two targets double the tuples */
-	p = remote_plan(100000, 2);
+	/* two targets double the tuples; under half: ok */
+	p = remote_plan(50000, 2);
 	p.ntargets = 2;
 	n = eval(&l, &host16, &p, rows);
 	assert_int_equal(find(rows, n, "ip_local_port_range")->v, PROBE_OK);
 
-	/* over 90% of the ports: warn, and suggest enough IPs to get under 90% */
+	/* over 90% of the ports: warn, and suggest enough IPs for half */
 	p = loop_plan(1000000, 39);
 	n = eval(&l, &host16, &p, rows);
 	r = find(rows, n, "ip_local_port_range");
 	assert_int_equal(r->v, PROBE_WARN);
-	assert_has(r->fix, "40 source IPs");
+	assert_has(r->fix, "71 source IPs"); /* ceil(2000000 / 28232) */
 	assert_lacks(r->note, "tcp_tw_reuse"); /* tw_reuse 2 already covers loopback */
 }
 
@@ -535,7 +567,7 @@ static void test_ranking(void **state)
 	set1(&l, KL_NF_CONNTRACK_COUNT, 5);
 	set1(&l, KL_SOMAXCONN, 128);
 	struct probe_row rows[PROBE_MAX_ROWS];
-	struct probe_plan p = loop_plan(100000, 0);
+	struct probe_plan p = loop_plan(100000, 1);
 	size_t n = eval(&l, &host16, &p, rows);
 	/* conntrack is ~100x over, the ports ~3.5x: conntrack first */
 	assert_string_equal(rows[0].limit, "nf_conntrack_max");

@@ -1,0 +1,102 @@
+/* The command line's value parsers, one per field type: each writes
+ * through a pointer of its field's own type (cli.c's setters). 0, or -1
+ * with a message in err (without the option name). */
+#include "cli_values.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tcpswarm/proto_dns.h"
+#include "tcpswarm/units.h"
+
+int cli_value_string(const char *v, const char **out, char *err, size_t cap)
+{
+	if (!*v) {
+		snprintf(err, cap, "empty value");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_value_flag(const char *v, bool *out, char *err, size_t cap)
+{
+	(void)v, (void)err, (void)cap;
+	*out = true;
+	return 0;
+}
+
+static int parse_bounded(const char *v, uint64_t lo, uint64_t hi, uint64_t *u, const char *what, char *err,
+			 size_t cap)
+{
+	if (units_parse_count(v, u, err, cap) < 0 || *u < lo || *u > hi) {
+		snprintf(err, cap, "'%s': expected %s", v, what);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_value_port(const char *v, uint64_t *out, char *err, size_t cap)
+{
+	return parse_bounded(v, 1, 65535, out, "a port number from 1 to 65535", err, cap);
+}
+
+int cli_value_workers(const char *v, unsigned *out, char *err, size_t cap)
+{
+	uint64_t u;
+	if (parse_bounded(v, 1, 1024, &u, "a number of workers from 1 to 1024", err, cap) < 0)
+		return -1;
+	*out = (unsigned)u;
+	return 0;
+}
+
+int cli_value_processes(const char *v, unsigned *out, char *err, size_t cap)
+{
+	uint64_t u = 0;
+	if (strcmp(v, "auto") && parse_bounded(v, 1, 1024, &u, "auto or a number of processes from 1 to 1024", err, cap) < 0)
+		return -1;
+	*out = (unsigned)u; /* auto: 0 */
+	return 0;
+}
+
+int cli_value_qtype(const char *v, int *out, char *err, size_t cap)
+{
+	int t = proto_dns_qtype_from_str(v);
+	if (t < 0) {
+		snprintf(err, cap, "'%s': expected A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a number 0-65535", v);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+/* Index of v in the NULL-terminated names, or -1 with the accepted names. */
+static int choose(const char *v, const char *const *names, char *err, size_t cap)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	int n = snprintf(err, cap, "'%s': expected one of", v);
+	for (int i = 0; names[i] && n > 0 && (size_t)n < cap; i++)
+		n += snprintf(err + n, cap - (size_t)n, "%s %s", i ? "," : "", names[i]);
+	return -1;
+}
+
+static const char *const arrivals_names[] = {"uniform", "poisson", NULL};
+static const char *const mode_names[] = {"echo", "sink", "http", "dns", NULL};
+static const char *const proto_names[] = {"echo", "dns", "http", NULL};
+static const char *const role_names[] = {"client", "server", "both", NULL};
+
+#define CHOICE_PARSER(fn, type, names)                                           \
+	int fn(const char *v, type *out, char *err, size_t cap)                  \
+	{                                                                        \
+		int i = choose(v, names, err, cap);                              \
+		if (i >= 0)                                                      \
+			*out = (type)i;                                          \
+		return i < 0 ? -1 : 0;                                           \
+	}
+CHOICE_PARSER(cli_value_arrivals, enum arrivals, arrivals_names)
+CHOICE_PARSER(cli_value_mode, enum server_mode, mode_names)
+CHOICE_PARSER(cli_value_proto, enum client_proto, proto_names)
+CHOICE_PARSER(cli_value_role, int, role_names)
+

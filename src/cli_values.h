@@ -1,0 +1,22 @@
+/* cli.c's value parsers (cli_values.c). Not a public header. */
+#ifndef TCPSWARM_CLI_VALUES_H
+#define TCPSWARM_CLI_VALUES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpswarm/config.h"
+
+int cli_value_string(const char *v, const char **out, char *err, size_t cap);
+int cli_value_flag(const char *v, bool *out, char *err, size_t cap);
+int cli_value_port(const char *v, uint64_t *out, char *err, size_t cap);
+int cli_value_workers(const char *v, unsigned *out, char *err, size_t cap);
+int cli_value_processes(const char *v, unsigned *out, char *err, size_t cap);
+int cli_value_qtype(const char *v, int *out, char *err, size_t cap);
+int cli_value_arrivals(const char *v, enum arrivals *out, char *err, size_t cap);
+int cli_value_mode(const char *v, enum server_mode *out, char *err, size_t cap);
+int cli_value_proto(const char *v, enum client_proto *out, char *err, size_t cap);
+int cli_value_role(const char *v, int *out, char *err, size_t cap);
+
+#endif
