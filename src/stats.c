@@ -124,3 +124,8 @@ void wshared_take_latency(struct wshared *w, size_t n, struct hist *into)
 		pthread_mutex_unlock(&w[i].lock);
 	}
 }
+
+enum close_reason close_reason_of(int err)
+{
+	return err == ECONNRESET || err == EPIPE ? CR_RESET : CR_IO_ERROR;
+}

@@ -75,6 +75,7 @@ static inline uint64_t ctr_get(ctr_t *c) { return atomic_load_explicit(c, memory
 enum errslot errslot_of(int err);
 const char *errslot_name(enum errslot s);
 const char *close_reason_name(enum close_reason r);
+enum close_reason close_reason_of(int err); /* an I/O errno: ECONNRESET/EPIPE CR_RESET, else CR_IO_ERROR */
 
 /* n slots in one shared anonymous mapping; NULL with errno set on failure. */
 struct wshared *wshared_alloc(size_t n);
