@@ -1,8 +1,11 @@
+/* The client engine: connection slots, connect pacing, the epoll and timer
+ * dispatch, publishing and the end of the run. Everything a protocol does
+ * goes through its struct client_protocol entry (one call per event); the
+ * connection helpers are in client_conn.c. */
 #define _GNU_SOURCE
 #include "tcpswarm/client.h"
 
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -14,7 +17,6 @@
 #include <unistd.h>
 
 #include "tcpswarm/carry.h"
-#include "tcpswarm/proto_echo.h"
 #include "tcpswarm/reactor.h"
 #include "client_internal.h"
 
@@ -24,62 +26,9 @@
 
 size_t client_conn_size(void) { return sizeof(struct cconn); }
 
-/* xorshift64*: per worker, so no shared state on the send path */
-static uint64_t rnd(struct cworker *w)
-{
-	w->rng ^= w->rng >> 12;
-	w->rng ^= w->rng << 25;
-	w->rng ^= w->rng >> 27;
-	return w->rng * 0x2545F4914F6CDD1DULL;
-}
-
-double client_rnd_unit(struct cworker *w) { return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0); }
-
-uint64_t client_next_gap(struct cworker *w)
-{
-	if (w->cfg->arrivals == ARRIVALS_POISSON)
-		return (uint64_t)(-log(1.0 - client_rnd_unit(w)) * w->req_gap_ns);
-	return (uint64_t)w->req_gap_ns;
-}
-
 static uint64_t data_of(const struct cworker *w, const struct cconn *c)
 {
-	return (uint64_t)c->gen << 32 | (uint32_t)(c - w->conns);
-}
-
-static void count_err(struct cworker *w, int err) { ctr_add(&w->sh->c.errs[errslot_of(err)], 1); }
-
-/* Counts a connection's end and frees its timer and carry; the socket
- * itself is closed by the caller. */
-static void conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err)
-{
-	if (c->state == CS_CONNECTING) {
-		w->inflight--;
-		ctr_add(&w->sh->c.conn_failed, 1);
-	} else if (c->state == CS_OPEN) {
-		ctr_sub(&w->sh->c.conn_open, 1);
-		ctr_add(&w->sh->c.closed, 1);
-		if (why != CR_RUN_END)
-			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
-	}
-	if (err)
-		count_err(w, err);
-	ctr_add(&w->sh->c.close[why], 1);
-	reactor_timer_cancel(&w->r, &c->timer);
-	if (c->carry) {
-		carry_put(&w->carry, c->carry);
-		c->carry = 0;
-	}
-	c->gen++;
-	c->state = CS_CLOSED;
-}
-
-void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
-{
-	conn_end(w, c, why, err);
-	if (c->fd >= 0)
-		close(c->fd); /* also removes it from the epoll set */
-	c->fd = -1;
+	return (uint64_t)c->gen << 32 | client_slot_of(w, c);
 }
 
 /* Targets round-robin, then source IPs round-robin within each target, so
@@ -134,147 +83,6 @@ static void start_connect(struct cworker *w, uint32_t slot)
 	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + w->cfg->connect_timeout_us * 1000);
 }
 
-ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)
-{
-	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n > 0) {
-		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
-		return n;
-	}
-	if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
-		c->flags &= ~CF_WRITABLE; /* socket buffer full: EPOLLOUT resumes */
-		return 0;
-	}
-	client_conn_close(w, c, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-	return -1;
-}
-
-/* Sends every request whose intended time has come, in batches; stops at
- * EAGAIN (EPOLLOUT resumes) and otherwise re-arms the timer for the next. */
-static void send_due(struct cworker *w, struct cconn *c)
-{
-	const size_t fsz = w->cfg->payload;
-	const uint64_t now = w->r.now_ns;
-	uint32_t idx = (uint32_t)(c - w->conns);
-	while (w->phase == PHASE_RUN && c->t_next <= now && c->t_next < w->ctl->end_ns) {
-		if (!(c->flags & CF_WRITABLE))
-			return;
-		uint64_t times[SEND_BATCH + 1];
-		size_t nf = 0, len = 0, max = SCRATCH_BYTES / fsz;
-		uint64_t t = c->t_next;
-		if (max > SEND_BATCH)
-			max = SEND_BATCH;
-		while (nf < max && t <= now && t < w->ctl->end_ns) {
-			struct echo_hdr h = {.conn = idx, .seq = c->seq_tx + (uint32_t)nf, .intended_ns = t};
-			if (nf == 0 && c->tx_off) {
-				proto_echo_build_part(w->scratch, fsz, &h, c->tx_off, fsz - c->tx_off);
-				len = fsz - c->tx_off;
-			} else {
-				proto_echo_build(w->scratch + len, fsz, &h);
-				len += fsz;
-			}
-			times[nf++] = t;
-			t += client_next_gap(w);
-		}
-		times[nf] = t;
-		ssize_t n = client_send(w, c, w->scratch, len);
-		if (n <= 0)
-			return;
-		size_t done_bytes = (size_t)n + c->tx_off; /* counted from frame start */
-		size_t done = done_bytes / fsz;
-		c->tx_off = (uint16_t)(done_bytes % fsz);
-		c->seq_tx += (uint32_t)done;
-		c->t_next = times[done];
-		ctr_add(&w->sh->c.req_sent, done);
-		if ((size_t)n < len) {
-			c->flags &= ~CF_WRITABLE; /* socket buffer full: EPOLLOUT resumes */
-			return;
-		}
-	}
-	if (w->phase == PHASE_RUN && c->t_next < w->ctl->end_ns)
-		reactor_timer_at(&w->r, &c->timer, c->t_next);
-}
-
-struct reply_ctx {
-	struct cworker *w;
-	struct cconn *c;
-};
-
-static int reply_done(void *ctx, const uint8_t *hdr)
-{
-	struct reply_ctx *rc = ctx;
-	struct cworker *w = rc->w;
-	struct cconn *c = rc->c;
-	struct echo_hdr h;
-	if (proto_echo_parse(hdr, &h) < 0 || h.conn != (uint32_t)(c - w->conns) || h.seq != c->seq_rx ||
-	    c->seq_rx == c->seq_tx)
-		return -1;
-	client_answered(w, c, h.intended_ns);
-	return 0;
-}
-
-void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns)
-{
-	uint64_t now = w->r.now_ns;
-	uint64_t lat_us = ((now > intended_ns ? now - intended_ns : 0) + 500) / 1000;
-	hist_record(&w->lat, lat_us);
-	if (w->rtt) {
-		struct rtt_rec x = {.t_us = (now - w->ctl->start_ns) / 1000, .lat_us = lat_us,
-				    .conn = (uint32_t)(c - w->conns) * w->nworkers + w->id, .req = c->seq_rx};
-		rtt_push(w->rtt, &x);
-	}
-	c->seq_rx++;
-	ctr_add(&w->sh->c.req_answered, 1);
-}
-
-/* Consumes echoed bytes; a frame split across reads keeps its header in a
- * carry slot until its last byte arrives. -1 on a mismatch, -2 when no
- * carry slot is left. */
-static int parse_replies(struct cworker *w, struct cconn *c, const uint8_t *p, size_t len)
-{
-	const size_t fsz = w->cfg->payload;
-	if (!c->carry && proto_echo_needs_carry(c->rx_off, len, fsz) && !(c->carry = carry_get(&w->carry)))
-		return -2;
-	struct reply_ctx ctx = {w, c};
-	int rc = proto_echo_consume(p, len, fsz, &c->rx_off, c->carry ? carry_ptr(&w->carry, c->carry) : NULL,
-				    reply_done, &ctx);
-	if (c->carry && c->rx_off == 0) {
-		carry_put(&w->carry, c->carry);
-		c->carry = 0;
-	}
-	return rc;
-}
-
-static void on_readable(struct cworker *w, struct cconn *c, uint32_t events)
-{
-	for (;;) {
-		ssize_t n = recv(c->fd, w->scratch, SCRATCH_BYTES, MSG_DONTWAIT);
-		if (n > 0) {
-			ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
-			int rc = parse_replies(w, c, w->scratch, (size_t)n);
-			if (rc < 0) {
-				if (rc == -1)
-					ctr_add(&w->sh->c.req_errors, 1);
-				client_conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
-				return;
-			}
-			if (reactor_read_drained((size_t)n, SCRATCH_BYTES, events))
-				return;
-			continue;
-		}
-		if (n == 0) {
-			client_conn_close(w, c, CR_PEER_CLOSED, 0);
-			return;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (errno == EINTR)
-			continue;
-		client_conn_close(w, c, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-		return;
-	}
-}
-
 static void on_connected(struct cworker *w, struct cconn *c)
 {
 	int err = 0;
@@ -295,16 +103,7 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	ctr_add(&w->sh->c.conn_open, 1);
 	reactor_timer_cancel(&w->r, &c->timer);
 	c->t_next = UINT64_MAX; /* no schedule: nothing is ever due */
-	if (w->cfg->proto != PROTO_ECHO) {
-		rr_first(w, c);
-	} else if (w->req_gap_ns > 0) {
-		/* a random phase spreads connections over the interval instead of
-		 * firing every connection that opened in one turn together */
-		double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)client_next_gap(w) : client_rnd_unit(w) * w->req_gap_ns;
-		c->t_next = w->r.now_ns + (uint64_t)first;
-		if (c->t_next < w->ctl->end_ns)
-			reactor_timer_at(&w->r, &c->timer, c->t_next);
-	}
+	w->proto->on_open(w, c);
 }
 
 static void on_io(void *ctx, uint64_t data, uint32_t events)
@@ -323,21 +122,14 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 		if (c->state != CS_OPEN)
 			return;
 	}
-	const bool echo = w->cfg->proto == PROTO_ECHO;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
-		if (echo)
-			on_readable(w, c, events);
-		else
-			rr_on_readable(w, c, events);
+		w->proto->on_readable(w, c, events);
 		if (c->state != CS_OPEN)
 			return;
 	}
 	if (events & (EPOLLOUT | EPOLLERR)) {
 		c->flags |= CF_WRITABLE;
-		if (echo)
-			send_due(w, c);
-		else
-			rr_send_due(w, c);
+		w->proto->send_due(w, c);
 	}
 }
 
@@ -347,10 +139,8 @@ static void on_timer(void *ctx, struct tw_node *n)
 	struct cconn *c = (struct cconn *)n; /* timer is the first member */
 	if (c->state == CS_CONNECTING)
 		client_conn_close(w, c, CR_CONNECT_TIMEOUT, ETIMEDOUT);
-	else if (c->state == CS_OPEN && w->cfg->proto == PROTO_ECHO)
-		send_due(w, c);
 	else if (c->state == CS_OPEN)
-		rr_send_due(w, c);
+		w->proto->send_due(w, c);
 }
 
 static void publish(struct cworker *w)
@@ -431,7 +221,7 @@ void *cworker_main(void *arg)
 			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
 		}
 		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
-			conn_end(w, c, CR_RUN_END, 0);
+			client_conn_end(w, c, CR_RUN_END, 0);
 	}
 	uint64_t sent = ctr_get(&w->sh->c.req_sent);
 	ctr_set(&w->sh->c.req_intended, sent + unsent);
@@ -454,6 +244,28 @@ static void *zalloc_lazy(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The protocols, by --proto: adding one is its file and a line here. */
+static const struct client_protocol *const client_protos[] = {
+	[PROTO_ECHO] = &client_proto_echo,
+	[PROTO_DNS] = &client_proto_dns,
+	[PROTO_HTTP] = &client_proto_http,
+};
+
+/* Undoes a cworker_new that failed half way, with its message. */
+static struct cworker *fail_new(struct cworker *w, int reactor_rc, char *err, size_t errcap, const char *msg)
+{
+	if (msg[0])
+		snprintf(err, errcap, "%s", msg);
+	else
+		snprintf(err, errcap, "worker %u: cannot allocate its reactor or %u connection slots: %s", w->id,
+			 w->nconns, strerror(reactor_rc < 0 ? -reactor_rc : ENOMEM));
+	if (reactor_rc == 0)
+		reactor_destroy(&w->r);
+	w->r.epfd = w->r.stopfd = -1;
+	cworker_free(w);
+	return NULL;
+}
+
 struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl, struct wshared *sh, unsigned id,
 			    unsigned nworkers, char *err, size_t errcap)
 {
@@ -463,6 +275,7 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 		return NULL;
 	}
 	w->cfg = cfg;
+	w->proto = client_protos[cfg->proto];
 	w->ctl = ctl;
 	w->sh = sh;
 	w->id = id;
@@ -475,9 +288,9 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
-	w->scratch = calloc(1, SCRATCH_BYTES);
+	w->scratch = calloc(1, CLIENT_SCRATCH_BYTES);
 	if (w->scratch)
-		memset(w->scratch, 0, SCRATCH_BYTES); /* fault it in before the RSS baseline */
+		memset(w->scratch, 0, CLIENT_SCRATCH_BYTES); /* fault it in before the RSS baseline */
 	if (cfg->sources.n) {
 		w->src = calloc(cfg->sources.n, sizeof(size_t));
 		int shared = 0;
@@ -485,26 +298,13 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 			w->nsrc = srcset_shard(&cfg->sources, id, nworkers, w->src, cfg->sources.n, &shared);
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
-	char perr[256] = "";
 	w->rtt = ctl->rtt ? &ctl->rtt[id] : NULL;
 	if (!w->conns || !w->scratch || (cfg->sources.n && !w->src) || rc < 0 ||
-	    (cfg->proto == PROTO_ECHO ? carry_init(&w->carry, w->nconns, ECHO_HDR) : rr_init(w, perr, sizeof(perr))) < 0) {
-		if (perr[0]) {
-			snprintf(err, errcap, "%s", perr);
-			if (rc == 0)
-				reactor_destroy(&w->r);
-			w->r.epfd = w->r.stopfd = -1;
-			cworker_free(w);
-			return NULL;
-		}
-		snprintf(err, errcap, "worker %u: cannot allocate its reactor or %u connection slots: %s", id, w->nconns,
-			 strerror(rc < 0 ? -rc : ENOMEM));
-		if (rc == 0)
-			reactor_destroy(&w->r);
-		w->r.epfd = w->r.stopfd = -1;
-		cworker_free(w);
-		return NULL;
-	}
+	    carry_init(&w->carry, w->nconns, w->proto->carry_slot_bytes) < 0)
+		return fail_new(w, rc, err, errcap, "");
+	char perr[256] = "";
+	if (w->proto->init && w->proto->init(w, perr, sizeof(perr)) < 0)
+		return fail_new(w, rc, err, errcap, perr[0] ? perr : "out of memory");
 	/* slots stay untouched (state CS_IDLE is 0) until their connect starts,
 	 * so RSS growth over the run includes them */
 	return w;
@@ -519,7 +319,8 @@ void cworker_free(struct cworker *w)
 	if (w->conns)
 		munmap(w->conns, (size_t)w->nconns * sizeof(struct cconn));
 	carry_destroy(&w->carry);
-	rr_free(w);
+	if (w->proto->free)
+		w->proto->free(w);
 	free(w->scratch);
 	free(w->src);
 	free(w);

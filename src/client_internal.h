@@ -1,8 +1,16 @@
-/* Private to the client engine (client.c, client_rr.c): the connection
- * slot, the worker, and the helpers both files use. */
+/* Private to the client engine: the connection slot, the worker, the
+ * protocol table, and the connection helpers every protocol calls.
+ *
+ * Call graph (no file calls a file that calls it; the engine reaches a
+ * protocol only through struct client_protocol):
+ *   client.c (engine) ──table──> client_echo.c, client_rr.c
+ *   client_rr.c       ──table──> client_dns.c, client_http.c (build/parse_one)
+ *   all of them       ─────────> client_conn.c (send, recv, close, answered, gaps)
+ */
 #ifndef TCPSWARM_CLIENT_INTERNAL_H
 #define TCPSWARM_CLIENT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -11,7 +19,12 @@
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/rttlog.h"
 
-#define SCRATCH_BYTES (64 * 1024)
+/* The client's read and build buffer, one per worker: one recv() takes up
+ * to this much, and one send() carries a batch of echo frames or one whole
+ * request. It must hold the largest echo frame (--payload is at most 65535)
+ * so a frame is never built in pieces; large so that a busy connection
+ * drains in few syscalls. */
+#define CLIENT_SCRATCH_BYTES (64 * 1024)
 #define SEND_BATCH 64              /* frames per send() when behind schedule */
 #define PUBLISH_EVERY_NS 200000000 /* latency histograms to the reporter */
 
@@ -38,9 +51,53 @@ struct cconn {
 };
 _Static_assert(sizeof(struct cconn) <= 64, "per-connection budget is 64 bytes");
 
+/* Parser state a request/response protocol keeps between reads (in the
+ * carry slot while a reply is split); all zero = nothing to keep. */
+#define RR_PARSE_STATE_BYTES 16
+union rr_parse_state {
+	uint64_t align[RR_PARSE_STATE_BYTES / 8];
+	uint8_t bytes[RR_PARSE_STATE_BYTES];
+};
+
+/* What parse_one found at the front of the bytes it was given. */
+struct rr_reply {
+	bool answered; /* a whole answer to the request in flight */
+	bool close;    /* the server will close after it: stop reading */
+};
+
+struct cworker;
+
+/* One protocol of the client. The engine calls one hook per event; a new
+ * protocol is one file defining its entry plus a line in client.c's list. */
+struct client_protocol {
+	const char *name;
+	uint32_t carry_slot_bytes; /* one carry slot: a split reply's bytes and state */
+	uint32_t max_in_flight;    /* requests outstanding per connection; 0: as the
+				    * schedule sends (echo frames carry their own time) */
+	/* per worker, after the scratch buffer exists (NULL: nothing to do);
+	 * may keep its state in w->proto_state. -1 with a message in err. */
+	int (*init)(struct cworker *w, char *err, size_t errcap);
+	void (*free)(struct cworker *w);
+	/* a connection just opened: set up its first request */
+	void (*on_open)(struct cworker *w, struct cconn *c);
+	/* the send timer fired or the socket became writable */
+	void (*send_due)(struct cworker *w, struct cconn *c);
+	void (*on_readable)(struct cworker *w, struct cconn *c, uint32_t events);
+	/* Request/response codec, used by client_rr.c (NULL for stream
+	 * protocols). build: request seq_tx of c into out, its length or -1.
+	 * parse_one: at most one reply at the front of p; bytes consumed (0:
+	 * needs more), -1 on a protocol error. */
+	ssize_t (*build)(struct cworker *w, struct cconn *c, uint8_t *out, size_t cap);
+	ssize_t (*parse_one)(struct cworker *w, struct cconn *c, union rr_parse_state *st, const uint8_t *p,
+			     size_t len, struct rr_reply *r);
+};
+
+extern const struct client_protocol client_proto_echo, client_proto_dns, client_proto_http;
+
 struct cworker {
 	struct reactor r;
 	const struct client_config *cfg;
+	const struct client_protocol *proto;
 	struct run_ctl *ctl;
 	struct wshared *sh;
 	unsigned id, nworkers;
@@ -53,32 +110,53 @@ struct cworker {
 	size_t *src;              /* this worker's shard: indexes into cfg->sources */
 	size_t nsrc;
 	struct carry_pool carry;
-	uint8_t *scratch;
+	uint8_t *scratch;         /* CLIENT_SCRATCH_BYTES */
 	uint64_t rng;
 	uint64_t next_publish_ns;
 	int phase;
 	struct hist lat, conn_lat; /* since the last publish */
 	struct rtt_ring *rtt;      /* --rtt-log ring of this worker, or NULL */
-	char (*host)[64];          /* http: Host header value per target */
+	void *proto_state;         /* the protocol's per-worker state (init/free) */
 };
+
+static inline uint32_t client_slot_of(const struct cworker *w, const struct cconn *c)
+{
+	return (uint32_t)(c - w->conns);
+}
+
+/* --- client_conn.c: what every protocol calls --------------------------- */
 
 /* Records one answer: latency histogram, counters, --rtt-log. */
 void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns);
-
+/* Counts a connection's end and frees its timer and carry; leaves the fd. */
+void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err);
+/* client_conn_end, then closes the socket. */
 void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err);
 uint64_t client_next_gap(struct cworker *w);
-/* send(): bytes written (counted); 0 when the socket buffer is full (the
- * writable flag drops, EPOLLOUT resumes); -1 when the connection was closed
- * for an error. */
-ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len);
 double client_rnd_unit(struct cworker *w);
+/* The first intended time of a connection that just opened, as an offset
+ * from now: a random phase spreads connections over the interval instead of
+ * firing every connection that opened in one turn together. */
+uint64_t client_first_gap(struct cworker *w);
 
-/* Request/response protocols (dns, http): one request in flight. */
+/* The transport: every byte a protocol sends or reads goes through these
+ * two (the place a TLS layer hooks in).
+ * client_send: bytes written (counted); 0 when the socket buffer is full
+ * (the writable flag drops, EPOLLOUT resumes); -1 when the connection was
+ * closed for an error.
+ * client_recv: bytes read (counted); 0 when nothing is left to read now;
+ * -1 when the connection was closed (peer EOF or an error). */
+ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len);
+ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap);
+
+/* --- client_rr.c: the request/response core (dns, http entries) -------- */
+
+void rr_on_open(struct cworker *w, struct cconn *c);
 void rr_send_due(struct cworker *w, struct cconn *c);
 void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events);
-/* Sets up the first request of a connection that just opened. */
-void rr_first(struct cworker *w, struct cconn *c);
-int rr_init(struct cworker *w, char *err, size_t errcap);
-void rr_free(struct cworker *w);
+/* The carry slot of rr protocols: [u32 bytes][u32 unused][state][bytes...] */
+#define RR_CARRY_HDR (8 + sizeof(union rr_parse_state))
+#define RR_CARRY_SLOT (16384 + RR_CARRY_HDR)
+#define RR_MAX_CARRIED (RR_CARRY_SLOT - RR_CARRY_HDR)
 
 #endif

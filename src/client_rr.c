@@ -1,53 +1,17 @@
-/* Request/response protocols on the client (dns, http): one request in
- * flight per connection, sent when its intended time comes (-r, open loop:
- * latency counts from that time even when it had to wait for the previous
- * answer) or after a think time (--think, closed loop per connection).
+/* The request/response core of the client (dns and http entries): up to
+ * the protocol's max_in_flight requests per connection (one today), sent
+ * when its intended time comes (-r, open loop: latency counts from that
+ * time even when it had to wait for the previous answer) or after a think
+ * time (--think, closed loop per connection). The protocol only builds a
+ * request and parses a reply, through its table entry.
  *
  * A request is regenerated from (connection, sequence number) whenever it
  * is written, so a partial write needs no buffer. An answer split across
  * reads keeps its unconsumed bytes and the parser state in a carry slot:
- *   [uint32 carried bytes][uint32 unused][proto_http_resp_state][bytes...] */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+ *   [uint32 carried bytes][uint32 unused][union rr_parse_state][bytes...] */
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "client_internal.h"
-#include "tcpswarm/proto_dns.h"
-#include "tcpswarm/proto_http.h"
-
-#define RR_MAX_HEADER 8192
-#define CARRY_HDR (8 + sizeof(struct proto_http_resp_state))
-#define RR_CARRY_SLOT (16384 + CARRY_HDR)
-#define RR_MAX_CARRIED (RR_CARRY_SLOT - CARRY_HDR)
-
-static uint32_t slot_of(const struct cworker *w, const struct cconn *c) { return (uint32_t)(c - w->conns); }
-
-/* The length asked by request seq of a connection: random-looking but
- * reproducible, so a rewritten request asks the same and the answer can be
- * checked. */
-static uint64_t asked_length(const struct cworker *w, uint32_t slot, uint32_t seq)
-{
-	const struct client_config *cfg = w->cfg;
-	uint64_t x = ((uint64_t)slot * w->nworkers + w->id) << 32 | seq;
-	x ^= cfg->seed * 0x9E3779B97F4A7C15ULL;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return cfg->len_lo + x % (cfg->len_hi - cfg->len_lo + 1);
-}
-
-static ssize_t build_request(struct cworker *w, struct cconn *c, uint8_t *out, size_t cap)
-{
-	const struct client_config *cfg = w->cfg;
-	uint32_t slot = slot_of(w, c);
-	if (cfg->proto == PROTO_DNS)
-		return proto_dns_build_query(out, cap, (uint16_t)c->seq_tx, cfg->qname, (uint16_t)cfg->qtype);
-	return proto_http_build_request((char *)out, cap, cfg->path, asked_length(w, slot, c->seq_tx), 1,
-					w->host[slot % cfg->ntargets], cfg->headers, cfg->nheaders);
-}
 
 static void arm(struct cworker *w, struct cconn *c)
 {
@@ -55,24 +19,21 @@ static void arm(struct cworker *w, struct cconn *c)
 		reactor_timer_at(&w->r, &c->timer, c->t_next);
 }
 
-void rr_first(struct cworker *w, struct cconn *c)
+void rr_on_open(struct cworker *w, struct cconn *c)
 {
-	if (w->cfg->has_think) {
+	if (w->cfg->has_think)
 		c->t_next = w->r.now_ns; /* ask at once, think after each answer */
-	} else if (w->req_gap_ns > 0) {
-		double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)client_next_gap(w)
-								    : client_rnd_unit(w) * w->req_gap_ns;
-		c->t_next = w->r.now_ns + (uint64_t)first;
-	} else {
+	else if (w->req_gap_ns > 0)
+		c->t_next = w->r.now_ns + client_first_gap(w);
+	else
 		return; /* t_next stays UINT64_MAX: hold the connection idle */
-	}
 	arm(w, c);
 }
 
 void rr_send_due(struct cworker *w, struct cconn *c)
 {
-	if (w->phase != PHASE_RUN || c->seq_tx != c->seq_rx)
-		return; /* one in flight: the answer triggers the next */
+	if (w->phase != PHASE_RUN || c->seq_tx - c->seq_rx >= w->proto->max_in_flight)
+		return; /* the window is full: an answer triggers the next */
 	if (c->tx_off == 0) {
 		if (c->t_next > w->r.now_ns || c->t_next >= w->ctl->end_ns) {
 			arm(w, c);
@@ -82,7 +43,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 	}
 	if (!(c->flags & CF_WRITABLE))
 		return;
-	ssize_t len = build_request(w, c, w->scratch, SCRATCH_BYTES);
+	ssize_t len = w->proto->build(w, c, w->scratch, CLIENT_SCRATCH_BYTES);
 	if (len < 0) { /* cannot happen with a validated config; never send garbage */
 		ctr_add(&w->sh->c.req_errors, 1);
 		client_conn_close(w, c, CR_PROTOCOL, 0);
@@ -114,49 +75,23 @@ static void answered(struct cworker *w, struct cconn *c)
 	}
 }
 
-/* dns: length-prefixed frames; the ID must be the one in flight. Returns
- * bytes consumed, or -1 on a protocol error. */
-static ssize_t dns_consume(struct cworker *w, struct cconn *c, const uint8_t *p, size_t len)
+/* Every whole reply in p: bytes consumed, or -1 on a protocol error. */
+static ssize_t consume(struct cworker *w, struct cconn *c, union rr_parse_state *st, const uint8_t *p, size_t len,
+		       bool *close_after)
 {
 	size_t used = 0;
 	while (used < len) {
-		ssize_t fl = proto_dns_frame(p + used, len - used, RR_MAX_CARRIED - 2);
-		if (fl == -2)
-			break;
-		struct proto_dns_resp r;
-		if (fl < 0 || c->seq_tx == c->seq_rx ||
-		    proto_dns_parse_response(p + used + 2, (size_t)fl - 2, &r) < 0 || !r.qr ||
-		    r.id != (uint16_t)c->seq_rx)
+		struct rr_reply r = {0};
+		ssize_t k = w->proto->parse_one(w, c, st, p + used, len - used, &r);
+		if (k < 0)
 			return -1;
-		ctr_add(&w->sh->c.rcode[r.rcode & 15], 1);
-		used += (size_t)fl;
-		answered(w, c);
-	}
-	return (ssize_t)used;
-}
-
-/* http: the incremental response parser; body bytes are only counted. */
-static ssize_t http_consume(struct cworker *w, struct cconn *c, struct proto_http_resp_state *st, const uint8_t *p,
-			    size_t len, bool *close_after)
-{
-	size_t used = 0;
-	while (used < len) {
-		struct proto_http_resp_done done;
-		memset(&done, 0, sizeof(done));
-		ssize_t n = proto_http_resp_feed(st, p + used, len - used, RR_MAX_HEADER, &done);
-		if (n == PROTO_HTTP_AGAIN)
-			break;
-		if (n < 0 || (done.complete && !done.interim && c->seq_tx == c->seq_rx))
-			return -1;
-		used += (size_t)n;
-		if (!done.complete || done.interim)
+		if (k == 0 && !r.answered)
+			break; /* the rest is not a whole reply yet */
+		used += (size_t)k;
+		if (!r.answered)
 			continue;
-		int cls = done.status >= 100 && done.status < 600 ? done.status / 100 : 0;
-		ctr_add(&w->sh->c.status[cls], 1);
-		if (cls == 2 && done.body_len != asked_length(w, slot_of(w, c), c->seq_rx))
-			ctr_add(&w->sh->c.bad_length, 1);
 		answered(w, c);
-		if (done.close) {
+		if (r.close) {
 			*close_after = true;
 			break;
 		}
@@ -164,14 +99,12 @@ static ssize_t http_consume(struct cworker *w, struct cconn *c, struct proto_htt
 	return (ssize_t)used;
 }
 
-static uint8_t *carry_bytes(struct cworker *w, struct cconn *c) { return carry_ptr(&w->carry, c->carry) + CARRY_HDR; }
-
 /* Saves leftover bytes and parser state, or frees the slot when neither is
  * needed. -1 when no slot is free. */
 static int save_carry(struct cworker *w, struct cconn *c, const uint8_t *rest, size_t n,
-		      const struct proto_http_resp_state *st)
+		      const union rr_parse_state *st)
 {
-	static const struct proto_http_resp_state zero;
+	static const union rr_parse_state zero;
 	bool need = n || memcmp(st, &zero, sizeof(zero));
 	if (!need) {
 		if (c->carry) {
@@ -186,41 +119,35 @@ static int save_carry(struct cworker *w, struct cconn *c, const uint8_t *rest, s
 	uint32_t n32 = (uint32_t)n;
 	memcpy(slot, &n32, sizeof(n32));
 	memcpy(slot + 8, st, sizeof(*st));
-	memmove(slot + CARRY_HDR, rest, n);
+	memmove(slot + RR_CARRY_HDR, rest, n);
 	return 0;
+}
+
+/* Puts a carried reply's bytes at the front of scratch: their count. */
+static size_t restore_carry(struct cworker *w, struct cconn *c, union rr_parse_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!c->carry)
+		return 0;
+	const uint8_t *slot = carry_ptr(&w->carry, c->carry);
+	uint32_t n32;
+	memcpy(&n32, slot, sizeof(n32));
+	memcpy(st, slot + 8, sizeof(*st));
+	memcpy(w->scratch, slot + RR_CARRY_HDR, n32);
+	return n32;
 }
 
 void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 {
 	for (;;) {
-		struct proto_http_resp_state st;
-		memset(&st, 0, sizeof(st));
-		size_t have = 0;
-		if (c->carry) {
-			uint8_t *slot = carry_ptr(&w->carry, c->carry);
-			uint32_t n32;
-			memcpy(&n32, slot, sizeof(n32));
-			memcpy(&st, slot + 8, sizeof(st));
-			have = n32;
-			memcpy(w->scratch, carry_bytes(w, c), have);
-		}
-		ssize_t n = recv(c->fd, w->scratch + have, SCRATCH_BYTES - have, MSG_DONTWAIT);
-		if (n == 0) {
-			client_conn_close(w, c, CR_PEER_CLOSED, 0);
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				client_conn_close(w, c, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-			return;
-		}
-		ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
+		union rr_parse_state st;
+		size_t have = restore_carry(w, c, &st);
+		ssize_t n = client_recv(w, c, w->scratch + have, CLIENT_SCRATCH_BYTES - have);
+		if (n <= 0)
+			return; /* nothing more now, or closed */
 		size_t len = have + (size_t)n;
 		bool close_after = false;
-		ssize_t used = w->cfg->proto == PROTO_DNS ? dns_consume(w, c, w->scratch, len)
-							  : http_consume(w, c, &st, w->scratch, len, &close_after);
+		ssize_t used = consume(w, c, &st, w->scratch, len, &close_after);
 		if (used < 0) {
 			ctr_add(&w->sh->c.req_errors, 1);
 			client_conn_close(w, c, CR_PROTOCOL, 0);
@@ -237,38 +164,7 @@ void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 			return;
 		}
 		rr_send_due(w, c); /* the answer may have freed the way for a due request */
-		if (c->state != CS_OPEN || reactor_read_drained((size_t)n, SCRATCH_BYTES - have, events))
+		if (c->state != CS_OPEN || reactor_read_drained((size_t)n, CLIENT_SCRATCH_BYTES - have, events))
 			return;
 	}
-}
-
-int rr_init(struct cworker *w, char *err, size_t errcap)
-{
-	const struct client_config *cfg = w->cfg;
-	w->host = calloc(cfg->ntargets, sizeof(*w->host));
-	if (!w->host) {
-		snprintf(err, errcap, "out of memory");
-		return -1;
-	}
-	for (unsigned i = 0; i < cfg->ntargets; i++)
-		addr_format(&cfg->targets[i], w->host[i], sizeof(w->host[i]));
-	uint8_t probe[512];
-	if (cfg->proto == PROTO_DNS && proto_dns_build_query(probe, sizeof(probe), 0, cfg->qname, (uint16_t)cfg->qtype) < 0) {
-		snprintf(err, errcap, "--qname '%s' is not a valid DNS name (labels of 1-63 bytes, at most 253 in all)",
-			 cfg->qname);
-		return -1;
-	}
-	if (cfg->proto == PROTO_HTTP &&
-	    proto_http_build_request((char *)w->scratch, SCRATCH_BYTES, cfg->path, cfg->len_hi, 1, w->host[0],
-				     cfg->headers, cfg->nheaders) < 0) {
-		snprintf(err, errcap, "--path or --header is not valid in an HTTP request (path '%s')", cfg->path);
-		return -1;
-	}
-	return carry_init(&w->carry, w->nconns, RR_CARRY_SLOT) < 0 ? (snprintf(err, errcap, "out of memory"), -1) : 0;
-}
-
-void rr_free(struct cworker *w)
-{
-	free(w->host);
-	w->host = NULL;
 }

@@ -55,3 +55,8 @@ void totals_add(struct totals *t, const struct wcounters *c)
 #undef ADD_ONE
 #undef ADD_EACH
 }
+
+enum close_reason close_reason_of(int err)
+{
+	return err == ECONNRESET || err == EPIPE ? CR_RESET : CR_IO_ERROR;
+}

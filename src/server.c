@@ -1,3 +1,7 @@
+/* The server engine: listeners, accept (with the EMFILE shed), the epoll
+ * dispatch and the per-worker lifecycle. What a connection's bytes mean is
+ * its mode's struct server_protocol entry (one call per event); the connection
+ * helpers are in server_conn.c. */
 #define _GNU_SOURCE
 #include "tcpswarm/server.h"
 
@@ -17,125 +21,16 @@
 
 #include "tcpswarm/carry.h"
 #include "tcpswarm/kstat.h"
-#include "tcpswarm/proto_http.h"
 #include "tcpswarm/reactor.h"
 #include "server_internal.h"
 
-size_t server_conn_size(void) { return sizeof(struct sconn); }
-
-
-
-void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err)
-{
-	struct sconn *c = server_conn_at(w, fd);
-	if (c->carry) {
-		carry_put(&w->carry, c->carry);
-		c->carry = 0;
-	}
-	c->body_left = 0;
-	c->flags = 0;
-	c->state = SS_FREE;
-	c->gen++;
-	close(fd);
-	ctr_sub(&w->sh->c.conn_open, 1);
-	ctr_add(&w->sh->c.closed, 1);
-	ctr_add(&w->sh->c.close[why], 1);
-	if (err)
-		ctr_add(&w->sh->c.errs[errslot_of(err)], 1);
-}
-
-/* Writes pending output: carried bytes, then owed body bytes. 1 when all is
- * written, 0 when the peer is not reading, -1 when the connection closed. */
-int server_flush(struct sworker *w, int fd, struct sconn *c)
-{
-	while (c->carry || c->body_left) {
-		const uint8_t *p;
-		size_t len;
-		if (c->carry) {
-			p = carry_ptr(&w->carry, c->carry) + c->pend_off;
-			len = (size_t)(c->pend_len - c->pend_off);
-		} else {
-			size_t chunk;
-			p = proto_http_body_chunk(&chunk);
-			len = c->body_left < chunk ? c->body_left : chunk;
-		}
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			server_conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-			return -1;
-		}
-		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
-		if (c->carry) {
-			c->pend_off = (uint16_t)(c->pend_off + n);
-			if (c->pend_off == c->pend_len) {
-				carry_put(&w->carry, c->carry);
-				c->carry = 0;
-			}
-		} else {
-			c->body_left -= (uint32_t)n;
-		}
-	}
-	if (c->flags & SF_CLOSE_AFTER) {
-		server_conn_close(w, fd, c->flags & SF_BAD ? CR_PROTOCOL : CR_PEER_CLOSED, 0);
-		return -1;
-	}
-	return 1;
-}
-
-/* Echo what arrived; if the peer does not take it all, keep the rest and
- * stop reading (backpressure: the kernel's receive buffer holds the rest). */
-static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
-{
-	ssize_t n = send(fd, w->scratch, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			server_conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-			return -1;
-		}
-		n = 0;
-	}
-	ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
-	if ((size_t)n == len)
-		return 1;
-	if (!(c->carry = carry_get(&w->carry))) {
-		server_conn_close(w, fd, CR_NO_CARRY, 0);
-		return -1;
-	}
-	memcpy(carry_ptr(&w->carry, c->carry), w->scratch + n, len - (size_t)n);
-	c->pend_off = 0;
-	c->pend_len = (uint16_t)(len - (size_t)n);
-	return 0;
-}
-
-static void serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
-{
-	const bool echo = w->ss->cfg->mode == MODE_ECHO;
-	if (c->carry && server_flush(w, fd, c) <= 0)
-		return;
-	for (;;) {
-		ssize_t n = recv(fd, w->scratch, SCRATCH_BYTES, MSG_DONTWAIT);
-		if (n > 0) {
-			ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
-			if (echo && echo_out(w, fd, c, (size_t)n) <= 0)
-				return;
-			if (reactor_read_drained((size_t)n, SCRATCH_BYTES, events))
-				return;
-			continue;
-		}
-		if (n == 0) {
-			server_conn_close(w, fd, CR_PEER_CLOSED, 0);
-			return;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (errno == EINTR)
-			continue;
-		server_conn_close(w, fd, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-		return;
-	}
-}
+/* The modes, by --mode: adding one is its file and a line here. */
+static const struct server_protocol *const server_protos[] = {
+	[MODE_ECHO] = &server_proto_echo,
+	[MODE_SINK] = &server_proto_sink,
+	[MODE_HTTP] = &server_proto_http,
+	[MODE_DNS] = &server_proto_dns,
+};
 
 /* At EMFILE/ENFILE a pending connection can never be accepted: give up the
  * reserve fd, accept and close one connection (the client sees it closed,
@@ -211,10 +106,7 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 	struct sconn *c = server_conn_at(w, fd);
 	if (c->state != SS_OPEN || c->gen != (uint32_t)(data >> 32))
 		return;
-	if (w->ss->cfg->mode == MODE_HTTP || w->ss->cfg->mode == MODE_DNS)
-		rr_serve(w, fd, c, events);
-	else
-		serve(w, fd, c, events);
+	w->proto->serve(w, fd, c, events);
 }
 
 static void on_timer(void *ctx, struct tw_node *n)
@@ -364,6 +256,7 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 		return NULL;
 	}
 	w->ss = ss;
+	w->proto = server_protos[ss->cfg->mode];
 	w->sh = sh;
 	w->id = id;
 	w->reserve_fd = -1;
@@ -375,13 +268,13 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
 	if (rc < 0 || reactor_add_listener(&w->r, w->lfd, LISTENER_DATA) < 0 ||
-	    carry_init(&w->carry, (uint32_t)ss->maxfd, SCRATCH_BYTES) < 0 || !(w->scratch = calloc(1, SCRATCH_BYTES)) || !(w->out = calloc(1, OUT_BYTES))) {
+	    carry_init(&w->carry, (uint32_t)ss->maxfd, SERVER_PEEK_BYTES) < 0 ||
+	    !(w->scratch = calloc(1, SERVER_PEEK_BYTES)) || (w->proto->init && w->proto->init(w) < 0)) {
 		snprintf(err, errcap, "worker %u: cannot set up its reactor: %s", id, strerror(rc < 0 ? -rc : errno));
 		sworker_free(w);
 		return NULL;
 	}
-	memset(w->scratch, 0, SCRATCH_BYTES); /* fault them in before the RSS baseline */
-	memset(w->out, 0, OUT_BYTES);
+	memset(w->scratch, 0, SERVER_PEEK_BYTES); /* fault it in before the RSS baseline */
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (ss->cfg->accept_pause_us)
 		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;
@@ -405,7 +298,8 @@ void sworker_free(struct sworker *w)
 	if (w->reserve_fd >= 0)
 		close(w->reserve_fd);
 	carry_destroy(&w->carry);
+	if (w->proto->free)
+		w->proto->free(w);
 	free(w->scratch);
-	free(w->out);
 	free(w);
 }

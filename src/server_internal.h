@@ -1,20 +1,36 @@
-/* Private to the server engine (server.c, server_rr.c). */
+/* Private to the server engine: the connection slot, the worker, the mode
+ * table, and the connection helpers every mode calls.
+ *
+ * Call graph (no file calls a file that calls it; the engine reaches a mode
+ * only through struct server_protocol):
+ *   server.c (engine) ──table──> server_echo.c (echo, sink), server_rr.c
+ *   server_rr.c       ──table──> server_http.c, server_dns.c (answer_one)
+ *   all of them       ─────────> server_conn.c (send, recv, flush, close)
+ */
 #ifndef TCPSWARM_SERVER_INTERNAL_H
 #define TCPSWARM_SERVER_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tcpswarm/carry.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/server.h"
 
-#define SCRATCH_BYTES (16 * 1024) /* one read; also the carry slot size */
+/* The server's peek/read buffer, one per worker: one recv() takes up to
+ * this much, so it is also the largest request http/dns can answer (a
+ * request must fit one peek to be parsed). It sizes a carry slot too (the
+ * output a slow reader has not taken: one batch of answers, or one echoed
+ * read), and a slot is reserved for every possible fd, so it stays small.
+ * Smaller than the client's scratch, which must hold a 64 KiB echo frame. */
+#define SERVER_PEEK_BYTES (16 * 1024)
+#define OUT_BYTES SERVER_PEEK_BYTES /* responses of one batch; fits a carry slot */
 #define LISTENER_DATA (UINT64_MAX - 1)
 #define QUEUE_SAMPLE_NS 100000000 /* listener queue sampled 10 times a second */
 
 enum { SS_FREE, SS_OPEN };
 enum { SF_CLOSE_AFTER = 1, SF_BAD = 2 }; /* close once output is written (after a 400/FORMERR: bad) */
-#define OUT_BYTES SCRATCH_BYTES /* responses of one batch; fits a carry slot */
 
 /* One accepted connection: 20 bytes, indexed by fd. */
 struct sconn {
@@ -27,11 +43,40 @@ struct sconn {
 	uint16_t pend_len;
 	uint32_t body_left; /* http: body bytes owed after the carried ones */
 };
-_Static_assert(sizeof(struct sconn) <= 64, "per-connection budget is 64 bytes");
+_Static_assert(sizeof(struct sconn) <= 20, "per-connection budget is 20 bytes");
+
+/* Answers of one read, built by a request/response mode's answer_one. */
+struct rr_batch {
+	uint8_t *out;
+	size_t outlen, cap;
+	uint64_t body_after; /* body bytes owed after out (the last response) */
+	bool close_after, bad;
+};
+
+struct sworker;
+
+/* One server mode (--mode). The engine calls serve once per event on a
+ * connection; a new mode is one file defining its entry plus a line in
+ * server.c's list. */
+struct server_protocol {
+	const char *name;
+	/* per worker, before the RSS baseline (NULL: nothing); -1 with errno */
+	int (*init)(struct sworker *w);
+	void (*free)(struct sworker *w);
+	void (*serve)(struct sworker *w, int fd, struct sconn *c, uint32_t events);
+	/* Request/response modes, used by server_rr.c: one request at p into
+	 * b; bytes consumed, 0 when it must wait (incomplete, or no room left
+	 * in this batch). full_buffer: p is a whole peek buffer, so waiting
+	 * cannot complete it. */
+	size_t (*answer_one)(struct sworker *w, const uint8_t *p, size_t len, bool full_buffer, struct rr_batch *b);
+};
+
+extern const struct server_protocol server_proto_echo, server_proto_sink, server_proto_http, server_proto_dns;
 
 struct sworker {
 	struct reactor r;
 	struct server_shared *ss;
+	const struct server_protocol *proto;
 	struct wshared *sh;
 	unsigned id;
 	int lfd;
@@ -39,17 +84,39 @@ struct sworker {
 	uint64_t accept_from_ns;
 	uint64_t next_sample_ns;
 	struct carry_pool carry;
-	uint8_t *scratch;
-	uint8_t *out;          /* http/dns: responses of one batch */
+	uint8_t *scratch;      /* SERVER_PEEK_BYTES */
+	uint8_t *out;          /* http/dns: responses of one batch (OUT_BYTES) */
 };
 
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
-void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err);
 
+/* --- server_conn.c: what every mode calls ------------------------------- */
+
+void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err);
 /* Writes pending output (carried bytes, then owed body bytes), every mode:
  * 1 when all is written, 0 when the peer is not reading, -1 when closed. */
 int server_flush(struct sworker *w, int fd, struct sconn *c);
-/* http and dns modes */
+/* Keeps n bytes of output the peer did not take in a carry slot; -1 when
+ * none is left (the connection is closed). */
+int server_keep_output(struct sworker *w, int fd, struct sconn *c, const uint8_t *rest, size_t n);
+
+/* The transport: every byte the server reads or writes goes through these
+ * (the place a TLS layer hooks in).
+ * server_send: bytes written (counted), 0 when the peer is not reading,
+ * -1 when the connection was closed for an error.
+ * server_recv: bytes read (counted), 0 when nothing is left to read now,
+ * -1 when the connection was closed (peer EOF or an error).
+ * server_peek: as server_recv, but the bytes stay queued and are counted
+ * only when server_discard drops them (-1 when it closed the connection). */
+ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len);
+ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap);
+ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap);
+int server_discard(struct sworker *w, int fd, size_t n);
+
+/* --- server_rr.c: the request/response core (http, dns entries) -------- */
+
+int rr_init(struct sworker *w);
+void rr_free(struct sworker *w);
 void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events);
 
 #endif

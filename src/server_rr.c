@@ -1,4 +1,6 @@
-/* Server modes http and dns: parse whole requests, answer in order.
+/* The request/response core of the server (http and dns entries): parse
+ * whole requests, answer in order; the mode only answers one request,
+ * through its table entry.
  *
  * Input is read with MSG_PEEK and only the bytes of whole requests are then
  * consumed (recv with MSG_TRUNC, which discards without copying): a request
@@ -8,188 +10,75 @@
  * in a carry slot (exact bytes) plus a count of body bytes still owed,
  * which come from one static chunk. */
 #include <errno.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "server_internal.h"
-#include "tcpswarm/proto_dns.h"
-#include "tcpswarm/proto_http.h"
 
-#define HTTP_MAX_HEADER 8192
-#define HTTP_DEFAULT_LENGTH 1024
-
-struct batch {
-	uint8_t *out;
-	size_t outlen, cap;
-	uint64_t body_after; /* body bytes owed after out (the last response) */
-	bool close_after, bad;
-};
-
-static void fill_body(struct batch *b, uint64_t body)
+int rr_init(struct sworker *w)
 {
-	size_t room = b->cap - b->outlen;
-	size_t now = body < room ? (size_t)body : room;
-	memset(b->out + b->outlen, 'x', now);
-	b->outlen += now;
-	b->body_after = body - now;
+	if (!(w->out = calloc(1, OUT_BYTES)))
+		return -1;
+	memset(w->out, 0, OUT_BYTES); /* fault it in before the RSS baseline */
+	return 0;
 }
 
-/* One HTTP request at p: bytes consumed, 0 when it must wait (incomplete,
- * or no room left in this batch). */
-static size_t http_one(struct sworker *w, const uint8_t *p, size_t len, bool full_buffer, struct batch *b)
+void rr_free(struct sworker *w)
 {
-	struct proto_http_req req;
-	ssize_t r = proto_http_parse_request(p, len, HTTP_MAX_HEADER, &req);
-	if (r == PROTO_HTTP_AGAIN && !full_buffer)
-		return 0;
-	if (r < 0 || req.bad_length) {
-		/* 400 and close: what the peer sent cannot be framed */
-		ssize_t h = proto_http_build_response_head((char *)b->out + b->outlen, b->cap - b->outlen, 400, 0, 0);
-		if (h < 0)
-			return 0;
-		b->outlen += (size_t)h;
-		b->close_after = b->bad = true;
-		ctr_add(&w->sh->c.status[4], 1);
-		ctr_add(&w->sh->c.req_errors, 1);
-		return len; /* discard the rest */
-	}
-	uint64_t body = req.has_length ? req.length : HTTP_DEFAULT_LENGTH;
-	if (body > w->ss->cfg->max_length)
-		body = w->ss->cfg->max_length;
-	ssize_t h = proto_http_build_response_head((char *)b->out + b->outlen, b->cap - b->outlen, 200, body,
-						   req.keep_alive);
-	if (h < 0)
-		return 0;
-	b->outlen += (size_t)h;
-	if (req.method != PROTO_HTTP_HEAD)
-		fill_body(b, body);
-	if (!req.keep_alive)
-		b->close_after = true;
-	ctr_add(&w->sh->c.status[2], 1);
-	ctr_add(&w->sh->c.req_answered, 1);
-	return (size_t)r;
-}
-
-static bool name_matches(const char *want, const char *qname)
-{
-	return !want || !strcmp(want, qname);
-}
-
-/* One DNS message at p (with its length prefix). A message that cannot fit
- * the peek buffer would never complete: it is refused like a malformed one. */
-static size_t dns_one(struct sworker *w, const uint8_t *p, size_t len, bool full_buffer, struct batch *b)
-{
-	ssize_t fl = proto_dns_frame(p, len, SCRATCH_BYTES - 2);
-	if (fl == -2 && !full_buffer)
-		return 0; /* need more */
-	uint8_t *out = b->out + b->outlen;
-	size_t room = b->cap - b->outlen;
-	if (fl < 0) { /* a length that cannot be a message: FORMERR, close */
-		ssize_t n = proto_dns_build_error(out, room, p + 2, len > 2 ? len - 2 : 0, PROTO_DNS_FORMERR);
-		if (n < 0)
-			return 0;
-		b->outlen += (size_t)n;
-		b->close_after = b->bad = true;
-		ctr_add(&w->sh->c.rcode[PROTO_DNS_FORMERR], 1);
-		ctr_add(&w->sh->c.req_errors, 1);
-		return len;
-	}
-	const uint8_t *msg = p + 2;
-	size_t mlen = (size_t)fl - 2;
-	struct proto_dns_query q;
-	ssize_t n;
-	int rcode;
-	if (proto_dns_parse_query(msg, mlen, &q) < 0) {
-		rcode = PROTO_DNS_FORMERR;
-		n = proto_dns_build_error(out, room, msg, mlen, rcode);
-		ctr_add(&w->sh->c.req_errors, 1);
-	} else {
-		const struct server_config *cfg = w->ss->cfg;
-		rcode = name_matches(w->ss->name, q.qname) ? PROTO_DNS_NOERROR : PROTO_DNS_NXDOMAIN;
-		bool v6 = q.qtype == PROTO_DNS_T_AAAA;
-		n = proto_dns_build_answer(out, room, msg, mlen, &q, rcode, v6 ? cfg->answer6 : cfg->answer4,
-					   v6 ? AF_INET6 : AF_INET, 60);
-	}
-	if (n < 0)
-		return 0;
-	b->outlen += (size_t)n;
-	ctr_add(&w->sh->c.rcode[rcode], 1);
-	ctr_add(&w->sh->c.req_answered, 1);
-	return (size_t)fl;
+	free(w->out);
+	w->out = NULL;
 }
 
 /* Keeps output the peer did not take: exact bytes in a carry slot. */
-static int keep_pending(struct sworker *w, int fd, struct sconn *c, const struct batch *b, size_t sent)
+static int keep_pending(struct sworker *w, int fd, struct sconn *c, const struct rr_batch *b, size_t sent)
 {
 	size_t rest = b->outlen - sent;
-	if (rest) {
-		if (!(c->carry = carry_get(&w->carry))) {
-			server_conn_close(w, fd, CR_NO_CARRY, 0);
-			return -1;
-		}
-		memcpy(carry_ptr(&w->carry, c->carry), b->out + sent, rest);
-		c->pend_off = 0;
-		c->pend_len = (uint16_t)rest;
-	}
+	if (rest && server_keep_output(w, fd, c, b->out + sent, rest) < 0)
+		return -1;
 	c->body_left = (uint32_t)b->body_after;
 	if (b->close_after)
 		c->flags |= SF_CLOSE_AFTER | (b->bad ? SF_BAD : 0);
 	return 0;
 }
 
+static bool owes_output(const struct sconn *c) { return c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER); }
+
+/* Answers the whole requests at the front of in: bytes consumed. */
+static size_t answer_all(struct sworker *w, const uint8_t *in, size_t n, struct rr_batch *b)
+{
+	size_t used = 0;
+	bool full = n == SERVER_PEEK_BYTES;
+	while (used < n && !b->close_after && b->body_after == 0) {
+		size_t k = w->proto->answer_one(w, in + used, n - used, full && used == 0, b);
+		if (!k)
+			break;
+		used += k;
+	}
+	return used;
+}
+
 void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 {
-	const bool http = w->ss->cfg->mode == MODE_HTTP;
-	if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && server_flush(w, fd, c) <= 0)
+	if (owes_output(c) && server_flush(w, fd, c) <= 0)
 		return;
 	for (;;) {
-		ssize_t n = recv(fd, w->scratch, SCRATCH_BYTES, MSG_PEEK | MSG_DONTWAIT);
-		if (n == 0) {
-			server_conn_close(w, fd, CR_PEER_CLOSED, 0);
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				server_conn_close(w, fd, errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-			return;
-		}
-		struct batch b = {.out = w->out, .cap = OUT_BYTES};
-		size_t used = 0;
-		bool full = (size_t)n == SCRATCH_BYTES;
-		while (used < (size_t)n && !b.close_after && b.body_after == 0) {
-			size_t k = http ? http_one(w, w->scratch + used, (size_t)n - used, full && used == 0, &b)
-					: dns_one(w, w->scratch + used, (size_t)n - used, full && used == 0, &b);
-			if (!k)
-				break;
-			used += k;
-		}
+		ssize_t n = server_peek(w, fd, w->scratch, SERVER_PEEK_BYTES);
+		if (n <= 0)
+			return; /* nothing more now, or closed */
+		struct rr_batch b = {.out = w->out, .cap = OUT_BYTES};
+		size_t used = answer_all(w, w->scratch, (size_t)n, &b);
 		if (used == 0)
 			return; /* an incomplete request: more bytes bring a new edge */
-		/* MSG_TRUNC: TCP discards without copying; the buffer is there for
-		 * interceptors (ASan) that assume recv writes what it returns */
-		if (recv(fd, w->scratch, used, MSG_TRUNC | MSG_DONTWAIT) < 0) {
-			server_conn_close(w, fd, CR_IO_ERROR, errno);
+		if (server_discard(w, fd, used) < 0)
 			return;
-		}
-		ctr_add(&w->sh->c.bytes_in, used);
-		ssize_t s = send(fd, b.out, b.outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (s < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				server_conn_close(w, fd, errno == EPIPE || errno == ECONNRESET ? CR_RESET : CR_IO_ERROR, errno);
-				return;
-			}
-			s = 0;
-		}
-		ctr_add(&w->sh->c.bytes_out, (uint64_t)s);
+		ssize_t s = server_send(w, fd, b.out, b.outlen);
+		if (s < 0)
+			return;
 		if (keep_pending(w, fd, c, &b, (size_t)s) < 0)
 			return;
-		if ((c->carry || c->body_left || (c->flags & SF_CLOSE_AFTER)) && server_flush(w, fd, c) <= 0)
+		if (owes_output(c) && server_flush(w, fd, c) <= 0)
 			return;
-		if (used == (size_t)n && reactor_read_drained((size_t)n, SCRATCH_BYTES, events))
+		if (used == (size_t)n && reactor_read_drained((size_t)n, SERVER_PEEK_BYTES, events))
 			return; /* answered all a short peek held */
 	}
 }

@@ -96,5 +96,7 @@ void totals_add(struct totals *t, const struct wcounters *c);
 enum errslot errslot_of(int err);
 const char *errslot_name(enum errslot s);
 const char *close_reason_name(enum close_reason r);
+/* An I/O errno as a close reason: ECONNRESET/EPIPE are resets, the rest I/O errors. */
+enum close_reason close_reason_of(int err);
 
 #endif

@@ -1,0 +1,136 @@
+/* The echo protocol on the client: fixed-size frames sent as the schedule
+ * comes due (pipelined, many in flight), each carrying its connection, its
+ * sequence number and its intended time, matched in order as they return. */
+#include <stdint.h>
+
+#include "client_internal.h"
+#include "tcpswarm/proto_echo.h"
+
+static void echo_on_open(struct cworker *w, struct cconn *c)
+{
+	if (w->req_gap_ns <= 0)
+		return; /* t_next stays UINT64_MAX: hold the connection idle */
+	c->t_next = w->r.now_ns + client_first_gap(w);
+	if (c->t_next < w->ctl->end_ns)
+		reactor_timer_at(&w->r, &c->timer, c->t_next);
+}
+
+/* Builds the frames due now (at most one batch) into scratch; their
+ * intended times go to times[], and times[nf] is the one after the last.
+ * Returns the bytes built. */
+static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, size_t *nf_out)
+{
+	const size_t fsz = w->cfg->payload;
+	const uint64_t now = w->r.now_ns;
+	size_t nf = 0, len = 0, max = CLIENT_SCRATCH_BYTES / fsz;
+	uint64_t t = c->t_next;
+	if (max > SEND_BATCH)
+		max = SEND_BATCH;
+	while (nf < max && t <= now && t < w->ctl->end_ns) {
+		struct echo_hdr h = {.conn = client_slot_of(w, c), .seq = c->seq_tx + (uint32_t)nf, .intended_ns = t};
+		if (nf == 0 && c->tx_off) {
+			proto_echo_build_part(w->scratch, fsz, &h, c->tx_off, fsz - c->tx_off);
+			len = fsz - c->tx_off;
+		} else {
+			proto_echo_build(w->scratch + len, fsz, &h);
+			len += fsz;
+		}
+		times[nf++] = t;
+		t += client_next_gap(w);
+	}
+	times[nf] = t;
+	*nf_out = nf;
+	return len;
+}
+
+/* Sends every request whose intended time has come, in batches; stops at
+ * EAGAIN (EPOLLOUT resumes) and otherwise re-arms the timer for the next. */
+static void echo_send_due(struct cworker *w, struct cconn *c)
+{
+	const size_t fsz = w->cfg->payload;
+	while (w->phase == PHASE_RUN && c->t_next <= w->r.now_ns && c->t_next < w->ctl->end_ns) {
+		if (!(c->flags & CF_WRITABLE))
+			return;
+		uint64_t times[SEND_BATCH + 1];
+		size_t nf;
+		size_t len = build_batch(w, c, times, &nf);
+		ssize_t n = client_send(w, c, w->scratch, len);
+		if (n <= 0)
+			return;
+		size_t done_bytes = (size_t)n + c->tx_off; /* counted from frame start */
+		size_t done = done_bytes / fsz;
+		c->tx_off = (uint16_t)(done_bytes % fsz);
+		c->seq_tx += (uint32_t)done;
+		c->t_next = times[done];
+		ctr_add(&w->sh->c.req_sent, done);
+		if ((size_t)n < len) {
+			c->flags &= ~CF_WRITABLE; /* socket buffer full: EPOLLOUT resumes */
+			return;
+		}
+	}
+	if (w->phase == PHASE_RUN && c->t_next < w->ctl->end_ns)
+		reactor_timer_at(&w->r, &c->timer, c->t_next);
+}
+
+struct reply_ctx {
+	struct cworker *w;
+	struct cconn *c;
+};
+
+static int reply_done(void *ctx, const uint8_t *hdr)
+{
+	struct reply_ctx *rc = ctx;
+	struct cworker *w = rc->w;
+	struct cconn *c = rc->c;
+	struct echo_hdr h;
+	if (proto_echo_parse(hdr, &h) < 0 || h.conn != client_slot_of(w, c) || h.seq != c->seq_rx ||
+	    c->seq_rx == c->seq_tx)
+		return -1;
+	client_answered(w, c, h.intended_ns);
+	return 0;
+}
+
+/* Consumes echoed bytes; a frame split across reads keeps its header in a
+ * carry slot until its last byte arrives. -1 on a mismatch, -2 when no
+ * carry slot is left. */
+static int parse_replies(struct cworker *w, struct cconn *c, const uint8_t *p, size_t len)
+{
+	const size_t fsz = w->cfg->payload;
+	if (!c->carry && proto_echo_needs_carry(c->rx_off, len, fsz) && !(c->carry = carry_get(&w->carry)))
+		return -2;
+	struct reply_ctx ctx = {w, c};
+	int rc = proto_echo_consume(p, len, fsz, &c->rx_off, c->carry ? carry_ptr(&w->carry, c->carry) : NULL,
+				    reply_done, &ctx);
+	if (c->carry && c->rx_off == 0) {
+		carry_put(&w->carry, c->carry);
+		c->carry = 0;
+	}
+	return rc;
+}
+
+static void echo_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
+{
+	for (;;) {
+		ssize_t n = client_recv(w, c, w->scratch, CLIENT_SCRATCH_BYTES);
+		if (n <= 0)
+			return; /* nothing more now, or closed */
+		int rc = parse_replies(w, c, w->scratch, (size_t)n);
+		if (rc < 0) {
+			if (rc == -1)
+				ctr_add(&w->sh->c.req_errors, 1);
+			client_conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
+			return;
+		}
+		if (reactor_read_drained((size_t)n, CLIENT_SCRATCH_BYTES, events))
+			return;
+	}
+}
+
+const struct client_protocol client_proto_echo = {
+	.name = "echo",
+	.carry_slot_bytes = ECHO_HDR, /* a split frame keeps its header only */
+	.max_in_flight = 0,
+	.on_open = echo_on_open,
+	.send_due = echo_send_due,
+	.on_readable = echo_on_readable,
+};
