@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpswarm/names.h"
 #include "tcpswarm/proto_dns.h"
 #include "tcpswarm/units.h"
 
@@ -82,9 +83,6 @@ static int choose(const char *v, const char *const *names, char *err, size_t cap
 	return -1;
 }
 
-static const char *const arrivals_names[] = {"uniform", "poisson", NULL};
-static const char *const mode_names[] = {"echo", "sink", "http", "dns", NULL};
-static const char *const proto_names[] = {"echo", "dns", "http", NULL};
 static const char *const role_names[] = {"client", "server", "both", NULL};
 
 #define CHOICE_PARSER(fn, type, names)                                           \
@@ -96,7 +94,7 @@ static const char *const role_names[] = {"client", "server", "both", NULL};
 		return i < 0 ? -1 : 0;                                           \
 	}
 CHOICE_PARSER(cli_value_arrivals, enum arrivals, arrivals_names)
-CHOICE_PARSER(cli_value_mode, enum server_mode, mode_names)
-CHOICE_PARSER(cli_value_proto, enum client_proto, proto_names)
+CHOICE_PARSER(cli_value_mode, enum server_mode, server_mode_names)
+CHOICE_PARSER(cli_value_proto, enum client_proto, client_proto_names)
 CHOICE_PARSER(cli_value_role, int, role_names)
 
