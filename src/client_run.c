@@ -9,10 +9,10 @@
 #include "tcpswarm/client.h"
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/monitor.h"
+#include "tcpswarm/procplan.h"
 #include "tcpswarm/run.h"
 
 /* Descriptors per worker beyond its sockets: epoll, eventfd, spare. */
-#define FD_OVERHEAD_PER_WORKER 3
 
 struct client_role {
 	struct client_config *cfg;
@@ -171,7 +171,7 @@ int client_run(struct client_config *cfg)
 		.conns = cfg->conns,
 		.conns_exact = true,
 		.conns_flag = "-c",
-		.fd_per_worker = FD_OVERHEAD_PER_WORKER,
+		.fd_per_worker = PROCPLAN_CLIENT_FD_PER_WORKER,
 		.live_target = cfg->conns,
 		.load_ns = cfg->com.duration_us * 1000,
 		.drains = true,

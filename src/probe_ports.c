@@ -9,41 +9,23 @@
 
 #include "probe_rows.h"
 #include "tcpswarm/portplan.h"
+#include "tcpswarm/procplan.h"
 
 /* The widest ip_local_port_range: 1024-65535. */
 #define WIDEST_PORTS 64512
 
-/* As in client_run.c's plan_processes: descriptors a client process keeps
- * besides its sockets, per worker and in all. */
-#define CLIENT_FD_PER_WORKER 3
-#define CLIENT_FD_OVERHEAD 32
 
 unsigned probe_client_workers(uint64_t conns, unsigned workers, unsigned processes, unsigned cpus, int64_t nofile_soft,
 			      int64_t nofile_hard)
 {
-	unsigned per_proc = workers ? workers : cpus ? cpus : 1;
+	struct procplan_input in = {.conns = conns, .exact = true, .fd_per_worker = PROCPLAN_CLIENT_FD_PER_WORKER,
+				    .workers = workers, .processes = processes, .cpus = cpus ? cpus : 1};
 	if (!conns)
-		return per_proc;
-	if (per_proc > conns)
-		per_proc = (unsigned)conns;
-	uint64_t overhead = (uint64_t)per_proc * CLIENT_FD_PER_WORKER + CLIENT_FD_OVERHEAD, want = conns + overhead;
+		return workers ? workers : in.cpus;
+	struct procplan p;
 	/* the client raises its soft limit toward the hard one first (fd_budget_raise) */
-	uint64_t avail = nofile_soft == KL_UNLIMITED ? UINT64_MAX >> 1
-			 : nofile_soft < 0		 ? 1024
-			 : (uint64_t)nofile_soft >= want ? (uint64_t)nofile_soft
-			 : nofile_hard == KL_UNLIMITED || nofile_hard < 0 || (uint64_t)nofile_hard > want
-				 ? want
-				 : (uint64_t)nofile_hard;
-	if (avail <= overhead + 1)
-		return per_proc; /* the client refuses to run at all */
-	uint64_t procs = processes ? processes : div_ceil(conns, avail - overhead);
-	if (procs > conns)
-		procs = conns;
-	if (procs > 1 && !workers)
-		per_proc = cpus / procs ? (unsigned)(cpus / procs) : 1; /* the CPUs spread over the processes */
-	if (procs * per_proc > conns)
-		per_proc = 1;
-	return (unsigned)(procs * per_proc);
+	procplan_compute(&in, procplan_avail_after_raise(procplan_want(&in), nofile_soft, nofile_hard), &p);
+	return p.procs * p.per_proc; /* a refused plan: the first guess, as the client would have tried */
 }
 
 /* The --source suggestion for ips source IPs (fix of ip_local_port_range). */

@@ -13,12 +13,12 @@
 
 #include "tcpswarm/fanout.h"
 #include "tcpswarm/monitor.h"
+#include "tcpswarm/procplan.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
 #include "tcpswarm/worker.h"
 
 /* Descriptors beyond the workers' own: stdio, report files, spares. */
-#define FD_OVERHEAD 32
 
 /* Closing 20k sockets takes a process about half a second alone, several
  * seconds with dozens of processes on few CPUs; killing one after it has
@@ -67,36 +67,28 @@ struct run_state {
  * in one process, the run spreads over processes. */
 static int plan_processes(const struct run_role *role, unsigned *per_proc, unsigned *procs)
 {
-	const struct common_config *com = role->com;
-	uint64_t conns = role->conns;
-	if (role->conns_exact && *per_proc > conns)
-		*per_proc = (unsigned)conns;
-	uint64_t overhead = (uint64_t)*per_proc * role->fd_per_worker + FD_OVERHEAD;
-	uint64_t avail = fd_budget_raise(conns + overhead);
-	if (avail <= overhead + 1) {
+	struct procplan_input in = {
+		.conns = role->conns, .headroom = role->conns_headroom, .exact = role->conns_exact,
+		.fd_per_worker = role->fd_per_worker, .workers = role->com->workers, .processes = role->com->processes,
+		.cpus = worker_cpu_count(),
+	};
+	struct procplan p;
+	switch (procplan_compute(&in, fd_budget_raise(procplan_want(&in)), &p)) {
+	case PROCPLAN_NOFILE_TOO_LOW:
 		fprintf(stderr, "tcpswarm %s: RLIMIT_NOFILE is %" PRIu64 ": too low to run (raise ulimit -n)\n", role->name,
-			avail);
+			p.avail);
 		return -1;
-	}
-	uint64_t per = avail - overhead;
-	unsigned need = (unsigned)fanout_processes_for(conns + role->conns_headroom, per);
-	*procs = com->processes ? com->processes : need;
-	if (role->conns_exact && com->processes && fanout_processes_for(conns, *procs) > per) {
+	case PROCPLAN_TOO_FEW:
 		fprintf(stderr,
 			"tcpswarm %s: --processes %u cannot hold %s %" PRIu64 ": each process may hold about %" PRIu64
 			" sockets (RLIMIT_NOFILE %" PRIu64 "); use --processes %u or auto\n",
-			role->name, *procs, role->conns_flag, conns, per, avail, need);
+			role->name, p.procs, role->conns_flag, role->conns, p.per, p.avail, p.need);
 		return -1;
+	case PROCPLAN_OK:
+		break;
 	}
-	if (role->conns_exact && *procs > conns)
-		*procs = (unsigned)conns;
-	if (*procs > 1 && !com->workers) {
-		/* spread the CPUs over the processes instead of multiplying threads */
-		unsigned cpus = worker_cpu_count();
-		*per_proc = cpus / *procs ? cpus / *procs : 1;
-	}
-	if (role->conns_exact && (uint64_t)*procs * *per_proc > conns)
-		*per_proc = 1;
+	*per_proc = p.per_proc;
+	*procs = p.procs;
 	return 0;
 }
 
@@ -276,7 +268,7 @@ static void stop_workers(struct run_state *s)
 static int plan(struct run_state *s)
 {
 	const struct run_role *role = s->role;
-	unsigned per_proc = role->com->workers ? role->com->workers : worker_cpu_count();
+	unsigned per_proc = 1;
 	unsigned procs = 1;
 	if (report_paths_writable(role->name, role->com->json_path, role->com->csv_path, role->extra_path) < 0)
 		return EXIT_USAGE;

@@ -8,10 +8,10 @@
 
 #include "tcpswarm/monitor.h"
 #include "tcpswarm/names.h"
+#include "tcpswarm/procplan.h"
 #include "tcpswarm/run.h"
 #include "tcpswarm/server.h"
 
-#define FD_OVERHEAD_PER_WORKER 4 /* listener, epoll, eventfd, reserve fd */
 
 struct server_role {
 	const struct server_config *cfg;
@@ -92,7 +92,7 @@ int server_run(const struct server_config *cfg)
 		.conns_headroom = cfg->max_conns / 10,
 		.conns_exact = false, /* --max-conns is a ceiling, not a target */
 		.conns_flag = "--max-conns",
-		.fd_per_worker = FD_OVERHEAD_PER_WORKER,
+		.fd_per_worker = PROCPLAN_SERVER_FD_PER_WORKER,
 		.load_ns = cfg->com.duration_us ? cfg->com.duration_us * 1000 : UINT64_MAX,
 		.drains = false, /* the client drains; the server answers until stopped */
 		.start_fail_status = EXIT_USAGE, /* a worker that cannot start is a bind error */
