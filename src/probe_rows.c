@@ -55,15 +55,6 @@ static struct probe_row *row_new(struct probe_row *rows, size_t *n, const char *
 	return r;
 }
 
-void probe_set_max(struct probe_row *r, uint64_t m)
-{
-	r->max_conns = m;
-	if (m == UINT64_MAX)
-		snprintf(r->max, sizeof(r->max), "-");
-	else
-		snprintf(r->max, sizeof(r->max), "%" PRIu64, m);
-}
-
 /* ---- one function per limit ------------------------------------------------ */
 
 static void row_nofile(const struct klimits *l, const struct shape *sh, struct probe_row *r)

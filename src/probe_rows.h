@@ -4,7 +4,9 @@
 #ifndef TCPSWARM_PROBE_ROWS_H
 #define TCPSWARM_PROBE_ROWS_H
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "tcpswarm/probe.h"
 
@@ -59,8 +61,16 @@ static inline double ratio_of(uint64_t need, uint64_t limit)
 	return limit ? (double)need / (double)limit : (need ? INFINITY : 0);
 }
 
-/* Sets max_conns and its text ("-" for UINT64_MAX). */
-void probe_set_max(struct probe_row *r, uint64_t m);
+/* Sets max_conns and its text ("-" for UINT64_MAX). Inline, so the row
+ * files (probe_rows.c, probe_ports.c) share it without calling each other. */
+static inline void probe_set_max(struct probe_row *r, uint64_t m)
+{
+	r->max_conns = m;
+	if (m == UINT64_MAX)
+		snprintf(r->max, sizeof(r->max), "-");
+	else
+		snprintf(r->max, sizeof(r->max), "%" PRIu64, m);
+}
 
 /* Fills one row per limit, in table order; returns how many (at most
  * PROBE_MAX_ROWS). */
