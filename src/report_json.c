@@ -162,6 +162,7 @@ static void tail(struct jw *w, const struct run_report *r)
 		const struct sample *s = &r->series.v[i];
 		jw_obj_begin(w, NULL);
 		jw_u64(w, "t", s->t);
+		jw_i64(w, "t_unix", (int64_t)r->started_wall + s->t); /* the wall-clock second, for tcpswarm merge */
 		jw_u64(w, "open", s->open);
 		if (r->is_client) {
 			jw_u64(w, "new_conns", s->new_conns);
