@@ -12,6 +12,7 @@
 #include "tcpswarm/probe.h"
 #include "tcpswarm/proto_dns.h"
 #include "tcpswarm/proto_http.h"
+#include "tcpswarm/shard.h"
 #include "tcpswarm/units.h"
 
 #include "cli_values.h"
@@ -70,6 +71,12 @@ C_SET(drain, units_parse_duration, drain_us)
 C_SET(workers, cli_value_workers, com.workers)
 C_SET(processes, cli_value_processes, com.processes)
 C_SET(seed, units_parse_count, seed)
+C_SET(shard, shard_parse, shard)
+static int c_start_at(void *cfg, const char *v, char *err, size_t cap)
+{
+	int64_t *at = &((struct client_config *)cfg)->start_at;
+	return start_at_parse(v, at, err, cap) < 0 ? -1 : start_at_check(*at, (int64_t)time(NULL), err, cap);
+}
 C_SET(ignore_plan, cli_value_flag, ignore_plan)
 C_SET(json, cli_value_string, com.json_path)
 C_SET(csv, cli_value_string, com.csv_path)
@@ -175,6 +182,8 @@ static const struct opt client_opts[] = {
 	{"workers", 'w', c_workers, "N", "reactor threads per process, each pinned to a CPU (default: one per CPU)", NULL, NULL},
 	{"processes", 0, c_processes, "N|auto", "worker processes; auto adds them when -c needs more descriptors than RLIMIT_NOFILE allows one process", "auto", NULL},
 	{"seed", 0, c_seed, "N", "random seed for poisson arrivals and send phases", "1", NULL},
+	{"shard", 0, c_shard, "I/N", "run part I of N of this plan: -c, -r, --connect-rate and --source split, seed + I - 1; merge the N reports with tcpswarm merge", NULL, NULL},
+	{"start-at", 0, c_start_at, "TIME", "wait until TIME (epoch seconds or RFC 3339, 2026-12-01T20:30:00Z; at most 24 h ahead) to start", NULL, NULL},
 	{"ignore-plan", 0, c_ignore_plan, NULL, "run even when the port plan cannot fit (to measure what fails: EADDRNOTAVAIL)", NULL, NULL},
 	{"json", 0, c_json, "FILE", "write the whole run as JSON", NULL, NULL},
 	{"csv", 0, c_csv, "FILE", "write the per-second series as CSV", NULL, NULL},

@@ -11,6 +11,7 @@
 #include "tcpswarm/monitor.h"
 #include "tcpswarm/procplan.h"
 #include "tcpswarm/run.h"
+#include "tcpswarm/shard.h"
 
 /* Descriptors per worker beyond its sockets: epoll, eventfd, spare. */
 
@@ -163,6 +164,10 @@ static void client_cleanup(void *ctx, struct run *run)
 
 int client_run(struct client_config *cfg)
 {
+	if (shard_apply(cfg) < 0 || start_at_wait(cfg) < 0) {
+		srcset_free(&cfg->sources);
+		return EXIT_USAGE;
+	}
 	struct client_role c = {.cfg = cfg};
 	const struct run_role role = {
 		.name = "client",

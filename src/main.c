@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcpswarm/cli.h"
+#include "tcpswarm/merge.h"
 #include "tcpswarm/probe.h"
 #include "tcpswarm/run.h"
 
@@ -18,6 +19,7 @@ static void usage(FILE *out)
 		     "  server   accept on every core and answer (echo, sink, http, dns)\n"
 		     "  client   open N connections at a set rate, send requests open loop, measure\n"
 		     "  probe    read the kernel's limits; say how many connections a plan can reach and which binds first\n"
+		     "  merge    merge client JSON reports of one plan (shards, machines) into one, exactly\n"
 		     "  version  print the version\n\n"
 		     "Run 'tcpswarm COMMAND --help' for a command's options.\n");
 }
@@ -48,6 +50,8 @@ int main(int argc, char **argv)
 		}
 		return rc < 0 ? EXIT_USAGE : client_run(&cfg);
 	}
+	if (!strcmp(cmd, "merge"))
+		return merge_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "probe"))
 		return probe_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "server")) {
@@ -59,6 +63,6 @@ int main(int argc, char **argv)
 		}
 		return rc < 0 ? EXIT_USAGE : server_run(&cfg);
 	}
-	fprintf(stderr, "tcpswarm: unknown command '%s' (accepted: server, client, probe, version; see tcpswarm --help)\n", cmd);
+	fprintf(stderr, "tcpswarm: unknown command '%s' (accepted: server, client, probe, merge, version; see tcpswarm --help)\n", cmd);
 	return EXIT_USAGE;
 }

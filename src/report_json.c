@@ -162,6 +162,7 @@ static void tail(struct jw *w, const struct run_report *r)
 		const struct sample *s = &r->series.v[i];
 		jw_obj_begin(w, NULL);
 		jw_u64(w, "t", s->t);
+		jw_i64(w, "t_unix", (int64_t)r->started_wall + s->t); /* the wall-clock second, for tcpswarm merge */
 		jw_u64(w, "open", s->open);
 		if (r->is_client) {
 			jw_u64(w, "new_conns", s->new_conns);
@@ -221,6 +222,22 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "drain_us", cfg->drain_us);
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "seed", cfg->seed);
+	if (cfg->shard.count) {
+		jw_obj_begin(&w, "shard");
+		jw_u64(&w, "index", cfg->shard.index);
+		jw_u64(&w, "count", cfg->shard.count);
+		jw_u64(&w, "total_connections", cfg->shard.total_conns);
+		jw_double(&w, "total_rate", cfg->shard.total_rate);
+		jw_obj_end(&w);
+	}
+	if (cfg->start_at) {
+		time_t at = (time_t)cfg->start_at;
+		struct tm tm;
+		char when[40];
+		gmtime_r(&at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		jw_str(&w, "start_at", when);
+	}
 	jw_str(&w, "proto", client_proto_name(cfg->proto));
 	if (cfg->proto == PROTO_DNS) {
 		jw_str(&w, "qname", cfg->qname);

@@ -16,6 +16,13 @@ enum client_proto { PROTO_ECHO, PROTO_DNS, PROTO_HTTP };
 
 #define MAX_HEADERS 16
 
+/* --shard I/N: this machine's part of a plan N machines run together. */
+struct shard_spec {
+	uint64_t index, count;   /* 1..count */
+	uint64_t total_conns;    /* the global plan, kept for the report */
+	double total_rate;
+};
+
 struct common_config {
 	unsigned workers;       /* per process; 0 = one per allowed CPU */
 	unsigned processes;     /* 0 = auto: as many as RLIMIT_NOFILE requires */
@@ -41,6 +48,8 @@ struct client_config {
 	uint64_t payload;       /* bytes per request frame */
 	uint64_t drain_us;      /* after -T: wait this long for replies in flight */
 	uint64_t seed;
+	struct shard_spec shard; /* --shard I/N; count 0: not a shard */
+	int64_t start_at;       /* --start-at, epoch seconds; 0: start now */
 	bool ignore_plan;       /* run a plan that cannot fit, to see what fails */
 	enum client_proto proto;
 	const char *qname;      /* dns */

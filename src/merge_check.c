@@ -1,0 +1,269 @@
+/* tcpswarm merge, reading and checking: each report alone (a tcpswarm
+ * client report with the keys merge needs), then the set (one plan). */
+#define _GNU_SOURCE /* strptime, timegm */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpswarm/merge.h"
+
+/* Keys every client report has and merge reads. */
+static const char *const required[] = {
+	"version", "started_at", "duration_s", "config", "config.proto", "config.targets", "config.connections",
+	"config.rate", "connections", "connections.established", "requests", "requests.sent",
+	"latency_us", "latency_us.count", "latency_us.max", "latency_us.histogram", "series",
+};
+
+/* Keys of config that must be equal in every report of one plan. */
+static const char *const same_plan[] = {
+	"proto", "targets", "payload", "arrivals", "duration_us", "qname", "qtype", "path", "length_min",
+	"length_max", "think_min_us", "think_max_us", "start_at",
+};
+
+static int refuse(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *err, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool parse_utc(const char *s, time_t *out)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+	if (!end || *end)
+		return false;
+	*out = timegm(&tm);
+	return true;
+}
+
+/* config.shard = {"index": I, "count": N, ...}; absent: not a shard. */
+static int read_shard(struct merge_input *m, char *err, size_t cap)
+{
+	const struct jr_value *sh = jr_path(&m->root, "config.shard");
+	if (!sh || sh->type == JR_NULL)
+		return 0;
+	if (!jr_as_u64(jr_get(sh, "index"), &m->shard_i) || !jr_as_u64(jr_get(sh, "count"), &m->shard_n) ||
+	    m->shard_i < 1 || m->shard_i > m->shard_n)
+		return refuse(err, cap, "%s: config.shard is not {\"index\": I, \"count\": N} with 1 <= I <= N",
+			      m->name);
+	return 0;
+}
+
+static int check_one(struct merge_input *m, struct hist *scratch, char *err, size_t cap)
+{
+	const char *tool = jr_as_str(jr_get(&m->root, "tool"));
+	const char *role = jr_as_str(jr_get(&m->root, "role"));
+	if (m->root.type != JR_OBJECT || !tool || strcmp(tool, "tcpswarm"))
+		return refuse(err, cap, "%s: not a tcpswarm report (no \"tool\": \"tcpswarm\")", m->name);
+	if (!role || strcmp(role, "client"))
+		return refuse(err, cap, "%s: a %s report; merge takes client reports (tcpswarm client --json)", m->name,
+			      role ? role : "role-less");
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!jr_path(&m->root, required[i]))
+			return refuse(err, cap, "%s: key %s is missing (truncated or not a client report?)", m->name,
+				      required[i]);
+	if (!parse_utc(jr_as_str(jr_get(&m->root, "started_at")), &m->started))
+		return refuse(err, cap, "%s: started_at is not YYYY-MM-DDTHH:MM:SSZ", m->name);
+	const struct jr_value *h = jr_path(&m->root, "latency_us.histogram");
+	uint64_t count;
+	if (hist_parse_sparse(scratch, h->raw, h->raw_len) < 0)
+		return refuse(err, cap, "%s: latency_us.histogram is not this version's bucket list", m->name);
+	if (!jr_as_u64(jr_path(&m->root, "latency_us.count"), &count) || count != scratch->count)
+		return refuse(err, cap, "%s: latency_us.count disagrees with its histogram", m->name);
+	return read_shard(m, err, cap);
+}
+
+int merge_add_text(struct merge_set *s, const char *name, char *text, size_t len, char *err, size_t errcap)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		struct merge_input *in = realloc(s->in, nc * sizeof(*in));
+		if (!in) {
+			free(text);
+			return refuse(err, errcap, "%s: out of memory", name);
+		}
+		s->in = in;
+		s->cap = nc;
+	}
+	if (!s->lat && !(s->lat = malloc(sizeof(*s->lat)))) {
+		free(text);
+		return refuse(err, errcap, "%s: out of memory", name);
+	}
+	struct merge_input *m = &s->in[s->n++];
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	m->text = text;
+	m->len = len;
+	char why[200];
+	if (jr_parse(text, len, &m->root, why, sizeof(why)) < 0)
+		return refuse(err, errcap, "%s: not JSON: %s", name, why);
+	return check_one(m, s->lat, err, errcap);
+}
+
+static bool same_value(const struct jr_value *a, const struct jr_value *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->raw_len == b->raw_len && !memcmp(a->raw, b->raw, a->raw_len);
+}
+
+static int by_shard(const void *a, const void *b)
+{
+	const struct merge_input *x = a, *y = b;
+	return x->shard_i < y->shard_i ? -1 : x->shard_i > y->shard_i;
+}
+
+static int check_shards(struct merge_set *s, char *err, size_t cap)
+{
+	char a[64], b[64];
+	uint64_t n = s->in[0].shard_n;
+	for (size_t i = 0; i < s->n; i++)
+		if ((s->in[i].shard_n != 0) != (n != 0) || s->in[i].shard_n != n)
+			return refuse(err, cap, "%s and %s: not shards of one plan (different --shard counts, or one is not a shard)",
+				      s->in[0].name, s->in[i].name);
+	if (!n)
+		return 0;
+	qsort(s->in, s->n, sizeof(s->in[0]), by_shard);
+	for (size_t i = 1; i < s->n; i++)
+		if (s->in[i].shard_i == s->in[i - 1].shard_i) {
+			snprintf(a, sizeof(a), "%" PRIu64 "/%" PRIu64, s->in[i].shard_i, n);
+			return refuse(err, cap, "shard %s appears twice (%s)", a, s->in[i].name);
+		}
+	for (uint64_t want = 1, i = 0; want <= n; want++, i++)
+		if (i >= s->n || s->in[i].shard_i != want) {
+			snprintf(a, sizeof(a), "%" PRIu64 "/%" PRIu64, want, n);
+			snprintf(b, sizeof(b), "%zu of %" PRIu64, s->n, n);
+			return refuse(err, cap, "shard %s is missing (%s shards given)", a, b);
+		}
+	const struct jr_value *plan = jr_path(&s->in[0].root, "config.shard");
+	for (size_t i = 1; i < s->n; i++) {
+		const struct jr_value *p = jr_path(&s->in[i].root, "config.shard");
+		if (!same_value(jr_get(plan, "total_connections"), jr_get(p, "total_connections")) ||
+		    !same_value(jr_get(plan, "total_rate"), jr_get(p, "total_rate")))
+			return refuse(err, cap, "%s and %s: shards of different global plans (-c or -r differ)",
+				      s->in[0].name, s->in[i].name);
+	}
+	return 0;
+}
+
+/* Requests per second per connection: the same plan spread over more
+ * machines keeps it; a different -r on one machine does not. */
+static int check_rates(struct merge_set *s, char *err, size_t cap)
+{
+	double r0 = 0, c0 = 0, r, c;
+	for (size_t i = 0; i < s->n; i++) {
+		jr_as_double(jr_path(&s->in[i].root, "config.rate"), &r);
+		jr_as_double(jr_path(&s->in[i].root, "config.connections"), &c);
+		if (i == 0) {
+			r0 = r;
+			c0 = c;
+			continue;
+		}
+		double a = c0 > 0 ? r0 / c0 : r0, b = c > 0 ? r / c : r;
+		if (fabs(a - b) > 1e-6 * fmax(fabs(a), fabs(b)))
+			return refuse(err, cap, "%s and %s: different request rate per connection (-r over -c differs)",
+				      s->in[0].name, s->in[i].name);
+	}
+	return 0;
+}
+
+static int check_plan(struct merge_set *s, char *err, size_t cap)
+{
+	const struct merge_input *a = &s->in[0];
+	for (size_t i = 1; i < s->n; i++) {
+		const struct merge_input *b = &s->in[i];
+		if (!same_value(jr_get(&a->root, "version"), jr_get(&b->root, "version")))
+			return refuse(err, cap, "%s and %s: written by different tcpswarm versions", a->name, b->name);
+		for (size_t k = 0; k < sizeof(same_plan) / sizeof(same_plan[0]); k++) {
+			const struct jr_value *ca = jr_path(&a->root, "config"), *cb = jr_path(&b->root, "config");
+			if (!same_value(jr_get(ca, same_plan[k]), jr_get(cb, same_plan[k]))) {
+				char what[300];
+				snprintf(what, sizeof(what), "%s and %s: config.%s differs", a->name, b->name, same_plan[k]);
+				return refuse(err, cap, "%s (not one plan)", what);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Every input's latency histogram added, its exact max restored (the
+ * bucket list alone gives only the bucket's bound). */
+static int merge_histograms(struct merge_set *s, char *err, size_t cap)
+{
+	struct hist *one = malloc(sizeof(*one));
+	s->conn = malloc(sizeof(*s->conn));
+	if (!one || !s->conn) {
+		free(one);
+		return refuse(err, cap, "out of memory");
+	}
+	hist_reset(s->lat);
+	hist_reset(s->conn);
+	s->conn_exact = true;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct jr_value *root = &s->in[i].root;
+		for (int which = 0; which < 2; which++) {
+			const struct jr_value *blk = jr_path(root, which ? "connections.connect_latency_us" : "latency_us");
+			const struct jr_value *h = jr_get(blk, "histogram");
+			uint64_t max;
+			double mean;
+			if (!h || hist_parse_sparse(one, h->raw, h->raw_len) < 0) {
+				if (which)
+					s->conn_exact = false;
+				continue;
+			}
+			if (jr_as_u64(jr_get(blk, "max"), &max) && one->count)
+				one->max = max;
+			if (jr_as_double(jr_get(blk, "mean"), &mean))
+				one->sum = (uint64_t)llround(mean * (double)one->count);
+			hist_merge(which ? s->conn : s->lat, one);
+		}
+	}
+	free(one);
+	return 0;
+}
+
+static void span(struct merge_set *s)
+{
+	double end = 0;
+	s->t0 = s->in[0].started;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->in[i].started < s->t0)
+			s->t0 = s->in[i].started;
+	for (size_t i = 0; i < s->n; i++) {
+		double d = 0;
+		jr_as_double(jr_get(&s->in[i].root, "duration_s"), &d);
+		if ((double)(s->in[i].started - s->t0) + d > end)
+			end = (double)(s->in[i].started - s->t0) + d;
+	}
+	s->span_s = end;
+}
+
+int merge_check(struct merge_set *s, char *err, size_t cap)
+{
+	if (s->n == 0)
+		return refuse(err, cap, "no reports given");
+	if (check_plan(s, err, cap) < 0 || check_shards(s, err, cap) < 0 || check_rates(s, err, cap) < 0 ||
+	    merge_histograms(s, err, cap) < 0)
+		return -1;
+	span(s);
+	return 0;
+}
+
+void merge_set_free(struct merge_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		jr_free(&s->in[i].root);
+		free(s->in[i].text);
+	}
+	free(s->in);
+	free(s->lat);
+	free(s->conn);
+	memset(s, 0, sizeof(*s));
+}
