@@ -15,6 +15,7 @@
 #include "tcpswarm/shard.h"
 #include "tcpswarm/units.h"
 
+#include "cli_any.h"
 #include "cli_values.h"
 
 /* Parses v into the option's field of cfg (a client_config, server_config
@@ -63,7 +64,6 @@ C_SET(qname, cli_value_string, qname)
 C_SET(qtype, cli_value_qtype, qtype)
 C_SET(path, cli_value_string, path)
 C_SET(rtt_log, cli_value_string, rtt_log)
-C_SET(rate, units_parse_rate, rate)
 C_SET(arrivals, cli_value_arrivals, arrivals)
 C_SET(payload, units_parse_bytes, payload)
 C_SET(duration, units_parse_duration, com.duration_us)
@@ -84,12 +84,6 @@ C_SET(quiet, cli_value_flag, com.quiet)
 GATE_SETTER(c_expect_conns, struct client_config, units_parse_count, expect_conns, has_expect_conns)
 GATE_SETTER(c_max_error_rate, struct client_config, units_parse_fraction, max_error_rate, has_max_error_rate)
 GATE_SETTER(c_max_p99, struct client_config, units_parse_duration, max_p99_us, has_max_p99)
-
-static int c_length(void *cfg, const char *v, char *err, size_t cap)
-{
-	struct client_config *c = cfg;
-	return units_parse_count_range(v, &c->len_lo, &c->len_hi, err, cap);
-}
 
 static int c_think(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -166,15 +160,26 @@ static const struct opt client_opts[] = {
 	{"connect-timeout", 0, c_connect_timeout, "TIME", "give up on a connect after this long", "3s", NULL},
 	{"source", 0, c_source, "RANGE", "source IPs: 127.0.0.2-127.0.0.20, 10.0.1.0/24 or a comma list; sharded over workers (default: kernel's choice)", NULL, NULL},
 	{"source-iface", 0, c_source_iface, "IFACE", "use every address of this interface (aliases included) as source IPs, in the targets' family", NULL, NULL},
-	{"proto", 0, c_proto, "PROTO", "echo (framed, pipelined), dns (DNS over TCP) or http (HTTP/1.1 keep-alive GET)", "echo", NULL},
+	{"proto", 0, c_proto, "PROTO", "echo (framed, pipelined), dns (DNS over TCP), http (HTTP/1.1 keep-alive; implied by a URL target) or raw (your bytes)", "echo", NULL},
+	{"message", 'm', cli_any_message, "TEXT", "raw: the bytes of each request; escapes \\r \\n \\t \\\\ \\xHH \\0", NULL, NULL},
+	{"message-file", 'f', cli_any_message_file, "FILE", "raw: the bytes of each request, from a file as is (at most 65535)", NULL, NULL},
+	{"first-message", 0, cli_any_first_message, "TEXT", "raw: sent once after each connect (AUTH, a handshake); its reply, if framed, is awaited and not counted", NULL, NULL},
+	{"reply-delim", 0, cli_any_reply_delim, "STR", "raw: a reply ends with STR (escapes as -m; 1-64 bytes)", NULL, NULL},
+	{"reply-bytes", 0, cli_any_reply_bytes, "N", "raw: every reply is exactly N bytes", NULL, NULL},
+	{"reply", 0, cli_any_reply, "none", "raw: replies are not framed: bytes are only counted (a sink)", NULL, NULL},
+	{"inflight", 0, cli_any_inflight, "K", "requests outstanding per connection, 1 to 1024 (raw; echo with -r max)", "1", NULL},
+	{"method", 0, cli_any_method, "METHOD", "http: GET, HEAD, POST, PUT or DELETE", "GET", NULL},
+	{"body", 0, cli_any_body, "TEXT|@FILE", "http: request body (Content-Length set), at most 32768 bytes", NULL, NULL},
+	{"ipv4", '4', cli_any_ipv4, NULL, "resolve target names to IPv4 addresses only", NULL, NULL},
+	{"ipv6", '6', cli_any_ipv6, NULL, "resolve target names to IPv6 addresses only", NULL, NULL},
 	{"qname", 0, c_qname, "NAME", "dns: name to query", "example.com", NULL},
 	{"qtype", 0, c_qtype, "TYPE", "dns: A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a number", "A", NULL},
-	{"length", 0, c_length, "A-B", "http: body length to ask for (?length=N), random in A-B per request", "1024", NULL},
+	{"length", 0, cli_any_length, "A-B", "http: ask tcpswarm's server for a body of N bytes (?length=N), random in A-B per request, and check it (default: none asked, any body accepted)", NULL, NULL},
 	{"think", 0, c_think, "A-B", "http/dns: after each answer wait a random time in A-B, then ask again (instead of -r)", NULL, NULL},
-	{"path", 0, c_path, "PATH", "http: request path", "/", NULL},
+	{"path", 0, c_path, "PATH", "http: request path (default / or the URL's)", NULL, NULL},
 	{"header", 'H', c_header, "'N: V'", "http: extra request header, repeatable (at most 16)", NULL, NULL},
 	{"rtt-log", 0, c_rtt_log, "FILE", "one CSV line per answer (time_us,conn,req,latency_us); written in the background, lines dropped (and counted) rather than slow the load", NULL, NULL},
-	{"rate", 'r', c_rate, "RATE", "requests per second across all connections, open loop (default 0: hold connections idle)", NULL, NULL},
+	{"rate", 'r', cli_any_rate, "RATE|max", "requests per second across all connections, open loop; max: closed loop, each connection keeps --inflight requests outstanding (default 0: hold connections idle)", NULL, NULL},
 	{"arrivals", 0, c_arrivals, "KIND", "request spacing: uniform or poisson", "uniform", NULL},
 	{"payload", 0, c_payload, "BYTES", "request size, 24 to 65535 bytes", "32", NULL},
 	{"duration", 'T', c_duration, "TIME", "run length, connecting included", "10s", NULL},
@@ -401,12 +406,6 @@ static int add_target(struct sockaddr_any *targets, unsigned *n, const char *arg
 	return 0;
 }
 
-static int client_target(void *cfgp, const char *arg, char *err, size_t cap)
-{
-	struct client_config *cfg = cfgp;
-	return add_target(cfg->targets, &cfg->ntargets, arg, err, cap);
-}
-
 static int probe_target(void *cfgp, const char *arg, char *err, size_t cap)
 {
 	struct probe_config *cfg = cfgp;
@@ -469,8 +468,8 @@ static int check_client(const struct client_config *cfg, FILE *err)
 		fprintf(err, "tcpswarm client: --think and -r exclude each other: -r paces requests open loop, --think waits after each answer\n");
 		return -1;
 	}
-	if (cfg->has_think && cfg->proto == PROTO_ECHO) {
-		fprintf(err, "tcpswarm client: option --think: needs --proto http or dns (echo is pipelined and paced by -r)\n");
+	if (cfg->has_think && (cfg->proto == PROTO_ECHO || cfg->proto == PROTO_RAW)) {
+		fprintf(err, "tcpswarm client: option --think: needs --proto http or dns (echo and raw are paced by -r)\n");
 		return -1;
 	}
 	if (cfg->path[0] != '/') {
@@ -494,10 +493,15 @@ static int check_client_request(const struct client_config *cfg, FILE *err)
 			cfg->qname);
 		return -1;
 	}
-	if (proto_http_build_request((char *)probe, sizeof(probe), cfg->path, cfg->len_hi, 1, "h", cfg->headers,
-				     cfg->nheaders) < 0) {
+	static uint8_t req[CFG_MAX_BODY + 8192]; /* the largest request: head and body */
+	struct proto_http_request rq = {.method = cfg->method, .target = cfg->path, .host = "h",
+					.extra_headers = cfg->headers, .nextra = cfg->nheaders, .body = cfg->body,
+					.body_len = cfg->body_len, .has_body = cfg->has_body, .length = cfg->len_hi,
+					.has_length = cfg->has_length};
+	if (proto_http_build((char *)req, sizeof(req), &rq) < 0) {
 		fprintf(err, "tcpswarm client: option --path or --header: not valid in an HTTP request "
-			     "(path: visible ASCII from '/', no '#'; header: 'Name: value')\n");
+			     "(path: visible ASCII from '/', no '#'; header: 'Name: value', no Content-Length or "
+			     "Transfer-Encoding)\n");
 		return -1;
 	}
 	return 0;
@@ -524,10 +528,10 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 {
 	memset(cfg, 0, sizeof(*cfg));
 	apply_defaults(client_opts, cfg);
-	int rc = parse(argc, argv, client_opts, cfg, client_target, "client", err);
+	int rc = parse(argc, argv, client_opts, cfg, cli_any_target, "client", err);
 	if (rc)
 		return rc;
-	if (check_client(cfg, err) < 0 || check_client_request(cfg, err) < 0 || client_sources(cfg, err) < 0)
+	if (cli_any_resolve(cfg, err) < 0 || cli_any_check(cfg, err) < 0 || check_client(cfg, err) < 0 || check_client_request(cfg, err) < 0 || client_sources(cfg, err) < 0)
 		return -1;
 	return 0;
 }

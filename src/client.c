@@ -249,6 +249,7 @@ static const struct client_protocol *const client_protos[] = {
 	[PROTO_ECHO] = &client_proto_echo,
 	[PROTO_DNS] = &client_proto_dns,
 	[PROTO_HTTP] = &client_proto_http,
+	[PROTO_RAW] = &client_proto_raw,
 };
 
 /* Undoes a cworker_new that failed half way, with its message. */

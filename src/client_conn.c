@@ -102,6 +102,8 @@ ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap)
 			return n;
 		}
 		if (n == 0) {
+			if (w->proto->on_eof)
+				w->proto->on_eof(w, c);
 			client_conn_close(w, c, CR_PEER_CLOSED, 0);
 			return -1;
 		}

@@ -6,8 +6,14 @@
 #include "client_internal.h"
 #include "tcpswarm/proto_echo.h"
 
+static void echo_send_due(struct cworker *w, struct cconn *c);
+
 static void echo_on_open(struct cworker *w, struct cconn *c)
 {
+	if (w->cfg->closed_loop) {
+		echo_send_due(w, c);
+		return;
+	}
 	if (w->req_gap_ns <= 0)
 		return; /* t_next stays UINT64_MAX: hold the connection idle */
 	c->t_next = w->r.now_ns + client_first_gap(w);
@@ -26,6 +32,8 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 	uint64_t t = c->t_next;
 	if (max > SEND_BATCH)
 		max = SEND_BATCH;
+	if (w->cfg->closed_loop && max > w->cfg->inflight - (c->seq_tx - c->seq_rx))
+		max = (size_t)(w->cfg->inflight - (c->seq_tx - c->seq_rx)); /* -r max: keep K in flight */
 	while (nf < max && t <= now && t < w->ctl->end_ns) {
 		struct echo_hdr h = {.conn = client_slot_of(w, c), .seq = c->seq_tx + (uint32_t)nf, .intended_ns = t};
 		if (nf == 0 && c->tx_off) {
@@ -48,9 +56,12 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 static void echo_send_due(struct cworker *w, struct cconn *c)
 {
 	const size_t fsz = w->cfg->payload;
+	const bool closed = w->cfg->closed_loop;
+	if (closed)
+		c->t_next = w->r.now_ns; /* -r max: what the window allows is due now */
 	while (w->phase == PHASE_RUN && c->t_next <= w->r.now_ns && c->t_next < w->ctl->end_ns) {
-		if (!(c->flags & CF_WRITABLE))
-			return;
+		if (!(c->flags & CF_WRITABLE) || (closed && c->seq_tx - c->seq_rx >= w->cfg->inflight))
+			return; /* EPOLLOUT, or (-r max) an answer, resumes */
 		uint64_t times[SEND_BATCH + 1];
 		size_t nf;
 		size_t len = build_batch(w, c, times, &nf);
@@ -68,7 +79,7 @@ static void echo_send_due(struct cworker *w, struct cconn *c)
 			return;
 		}
 	}
-	if (w->phase == PHASE_RUN && c->t_next < w->ctl->end_ns)
+	if (!closed && w->phase == PHASE_RUN && c->t_next < w->ctl->end_ns)
 		reactor_timer_at(&w->r, &c->timer, c->t_next);
 }
 
@@ -120,6 +131,11 @@ static void echo_on_readable(struct cworker *w, struct cconn *c, uint32_t events
 				ctr_add(&w->sh->c.req_errors, 1);
 			client_conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
 			return;
+		}
+		if (w->cfg->closed_loop) {
+			echo_send_due(w, c); /* answers free the window */
+			if (c->state != CS_OPEN)
+				return;
 		}
 		if (reactor_read_drained((size_t)n, CLIENT_SCRATCH_BYTES, events))
 			return;

@@ -29,7 +29,7 @@
 #define PUBLISH_EVERY_NS 200000000 /* latency histograms to the reporter */
 
 enum cstate { CS_IDLE, CS_CONNECTING, CS_OPEN, CS_CLOSED };
-enum { CF_WRITABLE = 1 };
+enum { CF_WRITABLE = 1, CF_PROTO_A = 0x40, CF_PROTO_B = 0x80 /* the protocol's own (raw: first message) */ };
 
 /* One connection: 64 bytes, no buffer. While connecting, t_next holds the
  * connect start time; once open, the intended time of the next request
@@ -90,9 +90,12 @@ struct client_protocol {
 	ssize_t (*build)(struct cworker *w, struct cconn *c, uint8_t *out, size_t cap);
 	ssize_t (*parse_one)(struct cworker *w, struct cconn *c, union rr_parse_state *st, const uint8_t *p,
 			     size_t len, struct rr_reply *r);
+	/* the peer closed (recv gave 0), just before the connection is closed:
+	 * a reply read until the close ends here (NULL: nothing to finish) */
+	void (*on_eof)(struct cworker *w, struct cconn *c);
 };
 
-extern const struct client_protocol client_proto_echo, client_proto_dns, client_proto_http;
+extern const struct client_protocol client_proto_echo, client_proto_dns, client_proto_http, client_proto_raw;
 
 struct cworker {
 	struct reactor r;
@@ -154,6 +157,10 @@ ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap);
 void rr_on_open(struct cworker *w, struct cconn *c);
 void rr_send_due(struct cworker *w, struct cconn *c);
 void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events);
+/* The parser state a split reply left in c's carry slot (zero if none). */
+void rr_carried_state(struct cworker *w, const struct cconn *c, union rr_parse_state *st);
+/* One complete answer of the request in flight (rr bookkeeping). */
+void rr_answered(struct cworker *w, struct cconn *c);
 /* The carry slot of rr protocols: [u32 bytes][u32 unused][state][bytes...] */
 #define RR_CARRY_HDR (8 + sizeof(union rr_parse_state))
 #define RR_CARRY_SLOT (16384 + RR_CARRY_HDR)

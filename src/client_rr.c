@@ -21,8 +21,8 @@ static void arm(struct cworker *w, struct cconn *c)
 
 void rr_on_open(struct cworker *w, struct cconn *c)
 {
-	if (w->cfg->has_think)
-		c->t_next = w->r.now_ns; /* ask at once, think after each answer */
+	if (w->cfg->has_think || w->cfg->closed_loop)
+		c->t_next = w->r.now_ns; /* ask at once; think (or not, -r max) after each answer */
 	else if (w->req_gap_ns > 0)
 		c->t_next = w->r.now_ns + client_first_gap(w);
 	else
@@ -60,14 +60,17 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 	c->tx_off = 0;
 	c->seq_tx++;
 	ctr_add(&w->sh->c.req_sent, 1);
-	if (!w->cfg->has_think)
+	if (!w->cfg->has_think && !w->cfg->closed_loop)
 		c->t_next += client_next_gap(w); /* the schedule goes on, answered or not */
 }
 
-/* One complete answer: count it, then schedule (think) or send (rate). */
-static void answered(struct cworker *w, struct cconn *c)
+/* One complete answer: count it, then schedule (think), ask again at once
+ * (-r max: latency is service time) or send (rate). */
+void rr_answered(struct cworker *w, struct cconn *c)
 {
 	client_answered(w, c, c->t_out);
+	if (w->cfg->closed_loop)
+		c->t_next = w->r.now_ns;
 	if (w->cfg->has_think) {
 		uint64_t lo = w->cfg->think_lo_us, hi = w->cfg->think_hi_us;
 		uint64_t think_us = lo + (uint64_t)(client_rnd_unit(w) * (double)(hi - lo));
@@ -90,7 +93,7 @@ static ssize_t consume(struct cworker *w, struct cconn *c, union rr_parse_state 
 		used += (size_t)k;
 		if (!r.answered)
 			continue;
-		answered(w, c);
+		rr_answered(w, c);
 		if (r.close) {
 			*close_after = true;
 			break;
@@ -121,6 +124,13 @@ static int save_carry(struct cworker *w, struct cconn *c, const uint8_t *rest, s
 	memcpy(slot + 8, st, sizeof(*st));
 	memmove(slot + RR_CARRY_HDR, rest, n);
 	return 0;
+}
+
+void rr_carried_state(struct cworker *w, const struct cconn *c, union rr_parse_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (c->carry)
+		memcpy(st, carry_ptr(&w->carry, c->carry) + 8, sizeof(*st));
 }
 
 /* Puts a carried reply's bytes at the front of scratch: their count. */

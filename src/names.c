@@ -6,7 +6,7 @@ const char *const server_mode_names[] = {
 	[MODE_ECHO] = "echo", [MODE_SINK] = "sink", [MODE_HTTP] = "http", [MODE_DNS] = "dns", NULL,
 };
 const char *const client_proto_names[] = {
-	[PROTO_ECHO] = "echo", [PROTO_DNS] = "dns", [PROTO_HTTP] = "http", NULL,
+	[PROTO_ECHO] = "echo", [PROTO_DNS] = "dns", [PROTO_HTTP] = "http", [PROTO_RAW] = "raw", NULL,
 };
 const char *const arrivals_names[] = {
 	[ARRIVALS_UNIFORM] = "uniform", [ARRIVALS_POISSON] = "poisson", NULL,

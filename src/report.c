@@ -191,7 +191,7 @@ static bool answers_line(FILE *out, const struct totals *t, bool dns)
 static void proto_lines(FILE *out, const struct run_report *r, const struct client_config *cfg)
 {
 	const struct totals *t = &r->tot;
-	if (cfg->proto != PROTO_ECHO && answers_line(out, t, cfg->proto == PROTO_DNS)) {
+	if ((cfg->proto == PROTO_DNS || cfg->proto == PROTO_HTTP) && answers_line(out, t, cfg->proto == PROTO_DNS)) {
 		if (cfg->proto == PROTO_HTTP)
 			fprintf(out, "; wrong body length %" PRIu64, t->bad_length);
 		fputc('\n', out);
@@ -216,7 +216,10 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 		cfg->conns, t->conn_established, t->conn_failed, r->peak_open);
 	errors_line(out, t);
 	pct_line(out, "connect", r->conn_lat, false);
-	if (cfg->rate > 0 || cfg->has_think) {
+	if (cfg->rate > 0 || cfg->has_think || cfg->closed_loop) {
+		if (cfg->closed_loop)
+			fprintf(out, "closed loop    -r max: %" PRIu64 " in flight per connection; latency is service time\n",
+				cfg->inflight);
 		fprintf(out, "requests       intended %" PRIu64 "  sent %" PRIu64 "  answered %" PRIu64 "  lost %" PRIu64
 			"  errors %" PRIu64 "  (%.0f/s answered)\n",
 			t->req_intended, t->req_sent, t->req_answered, t->req_lost, t->req_errors,

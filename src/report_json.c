@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tcpswarm/json.h"
+#include "tcpswarm/proto_http.h"
 #include "tcpswarm/names.h"
 #include "tcpswarm/report.h"
 
@@ -216,6 +217,8 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 		jw_str(&w, "source_iface", cfg->source_iface);
 	jw_u64(&w, "source_ips", cfg->sources.n);
 	jw_double(&w, "rate", cfg->rate);
+	jw_bool(&w, "closed_loop", cfg->closed_loop);
+	jw_u64(&w, "inflight", cfg->inflight);
 	jw_str(&w, "arrivals", arrivals_name(cfg->arrivals));
 	jw_u64(&w, "payload", cfg->payload);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
@@ -245,8 +248,22 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	}
 	if (cfg->proto == PROTO_HTTP) {
 		jw_str(&w, "path", cfg->path);
-		jw_u64(&w, "length_min", cfg->len_lo);
-		jw_u64(&w, "length_max", cfg->len_hi);
+		if (cfg->has_length) {
+			jw_u64(&w, "length_min", cfg->len_lo);
+			jw_u64(&w, "length_max", cfg->len_hi);
+		}
+		jw_str(&w, "method", proto_http_method_name(cfg->method));
+		if (cfg->has_url)
+			jw_str(&w, "host", cfg->url_host);
+		if (cfg->has_body)
+			jw_u64(&w, "body_bytes", cfg->body_len);
+	}
+	if (cfg->proto == PROTO_RAW) {
+		jw_u64(&w, "message_bytes", cfg->raw_msg_len);
+		jw_u64(&w, "first_message_bytes", cfg->has_raw_first ? cfg->raw_first_len : 0);
+		jw_str(&w, "reply", cfg->raw_framing.kind == PROTO_RAW_REPLY_DELIM   ? "delim"
+				    : cfg->raw_framing.kind == PROTO_RAW_REPLY_BYTES ? "bytes"
+										      : "none");
 	}
 	if (cfg->has_think) {
 		jw_u64(&w, "think_min_us", cfg->think_lo_us);
@@ -277,7 +294,7 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "errors", t->req_errors);
 	jw_u64(&w, "bytes_in", t->bytes_in);
 	jw_u64(&w, "bytes_out", t->bytes_out);
-	if (cfg->proto != PROTO_ECHO)
+	if (cfg->proto == PROTO_DNS || cfg->proto == PROTO_HTTP)
 		answers(&w, t, cfg->proto == PROTO_DNS);
 	if (cfg->proto == PROTO_HTTP)
 		jw_u64(&w, "bad_length", t->bad_length);

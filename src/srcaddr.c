@@ -5,6 +5,7 @@
  * families. */
 #define _GNU_SOURCE
 #include "tcpswarm/srcaddr.h"
+#include "tcpswarm/url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -587,6 +588,11 @@ int addr_parse_target(const char *s, struct sockaddr_any *out, char *err, size_t
 		return -1;
 	}
 	size_t len = strlen(s);
+	if (url_looks_like(s)) {
+		fail(err, errcap, s, len, "a URL (tcpswarm client takes URL targets for --proto http); give HOST:PORT",
+		     ACCEPT_TARGET);
+		return -1;
+	}
 	const char *host, *colon;
 	size_t hlen;
 	int family;

@@ -6,15 +6,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcpswarm/proto_raw.h"
 #include "tcpswarm/srcaddr.h"
+#include "tcpswarm/url.h"
 
 #define MAX_TARGETS 64
 
 enum arrivals { ARRIVALS_UNIFORM, ARRIVALS_POISSON };
 enum server_mode { MODE_ECHO, MODE_SINK, MODE_HTTP, MODE_DNS };
-enum client_proto { PROTO_ECHO, PROTO_DNS, PROTO_HTTP };
+enum client_proto { PROTO_ECHO, PROTO_DNS, PROTO_HTTP, PROTO_RAW };
 
 #define MAX_HEADERS 16
+#define CFG_MAX_MESSAGE 65535 /* raw: -m / -f bytes (one write of the scratch buffer) */
+#define CFG_MAX_FIRST 4096    /* raw: --first-message bytes */
+#define CFG_MAX_BODY 32768    /* http: --body bytes */
+#define CFG_MAX_INFLIGHT 1024 /* --inflight */
 
 /* --shard I/N: this machine's part of a plan N machines run together. */
 struct shard_spec {
@@ -52,6 +58,33 @@ struct client_config {
 	int64_t start_at;       /* --start-at, epoch seconds; 0: start now */
 	bool ignore_plan;       /* run a plan that cannot fit, to see what fails */
 	enum client_proto proto;
+	/* raw (--proto raw): the bytes live here so the config owns them
+	 * (no allocation to free; worker processes inherit them by fork) */
+	uint8_t raw_msg[CFG_MAX_MESSAGE];
+	uint32_t raw_msg_len;     /* 0: no -m/-f given */
+	uint8_t raw_first[CFG_MAX_FIRST];
+	uint32_t raw_first_len;
+	bool has_raw_first;
+	const char *raw_msg_text, *raw_msg_file, *raw_first_text; /* as given */
+	const char *reply_delim_text; /* --reply-delim as given */
+	uint64_t reply_bytes;     /* --reply-bytes, 0: not given */
+	bool reply_none;          /* --reply none */
+	struct proto_raw_framing raw_framing; /* built from the three above */
+	uint64_t inflight;        /* requests outstanding per connection (-r max keeps this many) */
+	bool closed_loop;         /* -r max: every answer sends the next at once */
+	int family;               /* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6): names resolved in it */
+	const char *target_specs[MAX_TARGETS]; /* targets as given, resolved after argv */
+	unsigned ntarget_specs;
+	/* http: any server */
+	bool has_length;          /* --length given: ?length=N asked and checked */
+	int method;               /* enum proto_http_method */
+	const char *body_spec;    /* --body as given (TEXT or @FILE) */
+	uint8_t body[CFG_MAX_BODY];
+	uint32_t body_len;
+	bool has_body;
+	bool has_url;             /* a URL target: path and Host from it */
+	char url_host[sizeof(((struct url *)0)->host)]; /* Host header of the URL target */
+	char url_target[URL_MAX_TARGET + 1];
 	const char *qname;      /* dns */
 	int qtype;
 	uint64_t len_lo, len_hi; /* http: body length asked, per request */

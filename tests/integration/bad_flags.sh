@@ -38,7 +38,36 @@ expect_usage_error "option --rtt-log" client --rtt-log "" 127.0.0.1:1
 expect_usage_error "option --json: cannot write" client --json /nonexistent-dir/run.json 127.0.0.1:1
 expect_usage_error "option --rtt-log: cannot write" client --rtt-log /nonexistent-dir/rtt.csv 127.0.0.1:1
 expect_usage_error "option --csv: cannot write" server --csv /nonexistent-dir/s.csv
+# issue 9: raw bytes, any HTTP server, names, closed loop
+expect_usage_error "option -m" client --proto raw -m 'bad\q' --reply none 127.0.0.1:1
+expect_usage_error "option -m" client --proto raw -m "" --reply none 127.0.0.1:1
+expect_usage_error "option -f: cannot read" client --proto raw -f /nonexistent-file --reply none 127.0.0.1:1
+expect_usage_error "option --first-message" client --proto raw -m x --first-message '\x4' --reply none 127.0.0.1:1
+expect_usage_error "option --reply-delim" client --proto raw -m x --reply-delim "" 127.0.0.1:1
+expect_usage_error "option --reply-bytes" client --proto raw -m x --reply-bytes 0 127.0.0.1:1
+expect_usage_error "option --reply" client --proto raw -m x --reply sometimes 127.0.0.1:1
+expect_usage_error "option --inflight" client --proto raw -m x --reply none --inflight 0 127.0.0.1:1
+expect_usage_error "option --inflight" client --proto http --inflight 4 -r max 127.0.0.1:1
+expect_usage_error "option --proto raw: needs the bytes" client --proto raw --reply none 127.0.0.1:1
+expect_usage_error "option --proto raw: give exactly one" client --proto raw -m x 127.0.0.1:1
+expect_usage_error "option --message: not for --proto echo" client -m x 127.0.0.1:1
+expect_usage_error "option --method" client --proto http --method PATCH 127.0.0.1:1
+expect_usage_error "option --method: not for --proto echo" client --method POST 127.0.0.1:1
+expect_usage_error "option --body: cannot read" client --proto http --body @/nonexistent-file 127.0.0.1:1
+expect_usage_error "option --rate: 'fast'" client --rate fast 127.0.0.1:1
+expect_usage_error "--think and -r max exclude each other" client --proto http --think 1s-2s -r max 127.0.0.1:1
+expect_usage_error "option --path: conflicts" client --path /x http://127.0.0.1:1/y
+expect_usage_error "cannot resolve 'no-such-host.invalid'" client no-such-host.invalid:80
+expect_usage_error "cannot resolve 'no-such-host.invalid'" client http://no-such-host.invalid/
+expect_usage_error "has no IPv6 address" client -6 localhost:80
+expect_usage_error "a URL target is for --proto http" client --proto dns http://127.0.0.1:1/
+expect_usage_error "https is not supported" client https://127.0.0.1:1/
+# a URL is parsed as a URL: not the IPv6-without-brackets message
+timeout 5 "$BIN" client http://127.0.0.1:1 -T 1s -q >/dev/null 2>"$WORK/err" || true
+! grep -q "without brackets" "$WORK/err" || fail "URL target: $(cat "$WORK/err")"
+timeout 5 "$BIN" probe http://127.0.0.1:1 >/dev/null 2>"$WORK/err" || true
+! grep -q "without brackets" "$WORK/err" || fail "probe URL target: $(cat "$WORK/err")"
 # help is not an error
-timeout 5 "$BIN" client --help | grep -q -- "--connect-rate RATE" || fail "client --help lacks --connect-rate"
+timeout 5 "$BIN" client --help >"$WORK/help" && grep -q -- "--connect-rate RATE" "$WORK/help" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
 echo "PASS bad_flags"

@@ -257,7 +257,36 @@ static void test_client_targets(void **state)
 	client_bad(&cfg, CLIENT(&cfg, "300.1.1.1:80"), "'300.1.1.1:80'", "IPv4:PORT");
 	client_bad(&cfg, CLIENT(&cfg, "[::1]:0"), "'[::1]:0'", "1 to 65535");
 	client_bad(&cfg, CLIENT(&cfg, "::1:7000"), "'::1:7000'", "brackets");
-	client_bad(&cfg, CLIENT(&cfg, "127.0.0.1:7000", "example.com:80"), "example.com:80", NULL);
+	/* names resolve now (issue 9): one that does not is refused, named */
+	client_bad(&cfg, CLIENT(&cfg, "127.0.0.1:7000", "no-such-host.invalid:80"), "no-such-host.invalid", "resolve");
+	client_bad(&cfg, CLIENT(&cfg, "-6", "localhost:80"), "localhost", "no IPv6 address");
+	client_bad(&cfg, CLIENT(&cfg, "--path", "/a", "http://127.0.0.1:80/b"), "--path", "conflicts");
+
+	/* a URL target: --proto http, its path and Host header */
+	client_ok(&cfg, CLIENT(&cfg, "http://localhost:8080/x?y=1"));
+	assert_int_equal(cfg.proto, PROTO_HTTP);
+	assert_string_equal(cfg.path, "/x?y=1");
+	assert_string_equal(cfg.url_host, "localhost:8080");
+	assert_v4(&cfg.targets[0], "127.0.0.1", 8080);
+	assert_false(cfg.has_length);
+	srcset_free(&cfg.sources);
+	client_ok(&cfg, CLIENT(&cfg, "--path", "/p", "http://127.0.0.1"));
+	assert_string_equal(cfg.path, "/p");
+	assert_v4(&cfg.targets[0], "127.0.0.1", 80);
+	srcset_free(&cfg.sources);
+
+	/* raw: the message unescaped, the framing built; -r max is closed loop */
+	client_ok(&cfg, CLIENT(&cfg, "--proto", "raw", "-m", "PING\\r\\n", "--reply-delim", "\\r\\n", "-r", "max",
+			       "--inflight", "4", "127.0.0.1:6379"));
+	assert_int_equal(cfg.raw_msg_len, 6);
+	assert_memory_equal(cfg.raw_msg, "PING\r\n", 6);
+	assert_int_equal(cfg.raw_framing.kind, PROTO_RAW_REPLY_DELIM);
+	assert_int_equal(cfg.raw_framing.delim_len, 2);
+	assert_true(cfg.closed_loop);
+	assert_true(cfg.rate == 0);
+	assert_int_equal(cfg.inflight, 4);
+	srcset_free(&cfg.sources);
+	client_bad(&cfg, CLIENT(&cfg, "-r", "lots", "127.0.0.1:7000"), "-r", "max");
 
 	client_ok(&cfg, CLIENT(&cfg, "[::1]:7000"));
 	assert_int_equal(cfg.ntargets, 1);

@@ -25,8 +25,9 @@ static void test_client_protos(void **state)
 	assert_string_equal(client_proto_name(PROTO_ECHO), "echo");
 	assert_string_equal(client_proto_name(PROTO_DNS), "dns");
 	assert_string_equal(client_proto_name(PROTO_HTTP), "http");
+	assert_string_equal(client_proto_name(PROTO_RAW), "raw");
 	assert_string_equal(client_proto_name((enum client_proto)-1), "?");
-	assert_null(client_proto_names[PROTO_HTTP + 1]);
+	assert_null(client_proto_names[PROTO_RAW + 1]);
 }
 
 static void test_arrivals(void **state)
