@@ -99,6 +99,8 @@ static void held_again(struct cworker *w, struct cconn *c)
 	}
 	if (c->flags & CF_WAS_OPEN)
 		ctr_add(&w->sh->c.conn_reopened, 1);
+	else
+		ctr_set(&w->sh->c.last_established_ns, now); /* the ramp: first opens only */
 	c->flags |= CF_WAS_OPEN;
 	if (w->none_open_since) {
 		uint64_t out = now - w->none_open_since;
@@ -137,7 +139,6 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	c->state = CS_OPEN;
 	c->flags |= CF_WRITABLE;
 	ctr_add(&w->sh->c.conn_established, 1);
-	ctr_set(&w->sh->c.last_established_ns, w->r.now_ns);
 	ctr_add(&w->sh->c.conn_open, 1);
 	reactor_timer_cancel(&w->r, &c->timer);
 	held_again(w, c);

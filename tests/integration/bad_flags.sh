@@ -38,6 +38,13 @@ expect_usage_error "option --rtt-log" client --rtt-log "" 127.0.0.1:1
 expect_usage_error "option --json: cannot write" client --json /nonexistent-dir/run.json 127.0.0.1:1
 expect_usage_error "option --rtt-log: cannot write" client --rtt-log /nonexistent-dir/rtt.csv 127.0.0.1:1
 expect_usage_error "option --csv: cannot write" server --csv /nonexistent-dir/s.csv
+expect_usage_error "option --reconnect: 'maybe': expected off or on" client --reconnect maybe 127.0.0.1:1
+expect_usage_error "option --conn-lifetime" client --conn-lifetime 2s-1s 127.0.0.1:1
+expect_usage_error "option --conn-lifetime" client --conn-lifetime 0 127.0.0.1:1
+expect_usage_error "option --conn-lifetime" client --conn-lifetime soon 127.0.0.1:1
+expect_usage_error "option --conn-requests" client --conn-requests 0 127.0.0.1:1
+expect_usage_error "option --conn-requests" client --conn-requests many 127.0.0.1:1
+expect_usage_error "option --close: 'abort': expected fin or rst" client --close abort 127.0.0.1:1
 # help is not an error
 timeout 5 "$BIN" client --help | grep -q -- "--connect-rate RATE" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
