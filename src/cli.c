@@ -57,6 +57,51 @@ C_SET(conns, units_parse_count, conns)
 C_SET(connect_rate, units_parse_rate, connect_rate)
 C_SET(connect_inflight, units_parse_count, connect_inflight)
 C_SET(connect_timeout, units_parse_duration, connect_timeout_us)
+
+/* on|off, fin|rst: a word of two */
+static int two_words(const char *v, const char *no, const char *yes, bool *out, char *err, size_t cap)
+{
+	if (strcmp(v, no) && strcmp(v, yes)) {
+		snprintf(err, cap, "'%s': expected %s or %s", v, no, yes);
+		return -1;
+	}
+	*out = !strcmp(v, yes);
+	return 0;
+}
+
+static int c_reconnect(void *cfg, const char *v, char *err, size_t cap)
+{
+	return two_words(v, "off", "on", &((struct client_config *)cfg)->reconnect, err, cap);
+}
+
+static int c_close(void *cfg, const char *v, char *err, size_t cap)
+{
+	return two_words(v, "fin", "rst", &((struct client_config *)cfg)->close_rst, err, cap);
+}
+
+static int c_conn_lifetime(void *cfg, const char *v, char *err, size_t cap)
+{
+	struct client_config *c = cfg;
+	if (units_parse_duration_range(v, &c->life_lo_us, &c->life_hi_us, err, cap) < 0)
+		return -1;
+	if (c->life_lo_us < 1000) {
+		snprintf(err, cap, "'%s': a lifetime of at least 1ms is needed (e.g. 1s-2s)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int c_conn_requests(void *cfg, const char *v, char *err, size_t cap)
+{
+	struct client_config *c = cfg;
+	if (units_parse_count(v, &c->conn_requests, err, cap) < 0)
+		return -1;
+	if (c->conn_requests == 0 || c->conn_requests > UINT32_MAX) {
+		snprintf(err, cap, "'%s': expected 1 to 4294967295 requests per connection", v);
+		return -1;
+	}
+	return 0;
+}
 C_SET(source, cli_value_string, source_spec)
 C_SET(source_iface, cli_value_string, source_iface)
 C_SET(proto, cli_value_proto, proto)
@@ -158,6 +203,10 @@ static const struct opt client_opts[] = {
 	{"connect-rate", 0, c_connect_rate, "RATE", "new connections per second, all workers (default unlimited)", NULL, NULL},
 	{"connect-inflight", 0, c_connect_inflight, "N", "most connects in progress at once", "1000", NULL},
 	{"connect-timeout", 0, c_connect_timeout, "TIME", "give up on a connect after this long", "3s", NULL},
+	{"reconnect", 0, c_reconnect, "on|off", "reopen connections that close or fail to connect (failed connects after a per-connection backoff of 50ms doubling to 1s), to hold -c for the whole run; off: let them drop", "on", NULL},
+	{"conn-lifetime", 0, c_conn_lifetime, "A-B", "close each connection after a random lifetime in A-B (once nothing is in flight) and open a new one", NULL, "A-B, e.g. 100ms-200ms"},
+	{"conn-requests", 0, c_conn_requests, "N", "close each connection after N answered requests (once nothing is in flight) and open a new one", NULL, NULL},
+	{"close", 0, c_close, "fin|rst", "how the client closes: fin (orderly, leaves TIME-WAIT here) or rst (SO_LINGER 0: no TIME-WAIT)", "fin", NULL},
 	{"source", 0, c_source, "RANGE", "source IPs: 127.0.0.2-127.0.0.20, 10.0.1.0/24 or a comma list; sharded over workers (default: kernel's choice)", NULL, NULL},
 	{"source-iface", 0, c_source_iface, "IFACE", "use every address of this interface (aliases included) as source IPs, in the targets' family", NULL, NULL},
 	{"proto", 0, c_proto, "PROTO", "echo (framed, pipelined), dns (DNS over TCP), http (HTTP/1.1 keep-alive; implied by a URL target) or raw (your bytes)", "echo", NULL},

@@ -65,6 +65,11 @@ static int open_socket(struct cworker *w, uint32_t slot, int *fd_out)
 static void start_connect(struct cworker *w, uint32_t slot)
 {
 	struct cconn *c = &w->conns[slot];
+	/* a reopen starts clean: the protocol state of the last connection
+	 * (sequence numbers, partial offsets; its carry slot went at close) */
+	c->seq_tx = c->seq_rx = 0;
+	c->tx_off = c->rx_off = 0;
+	c->flags &= (uint8_t)~(CF_QUEUED | CF_RETIRE | CF_WRITABLE | CF_PROTO_A | CF_PROTO_B);
 	ctr_add(&w->sh->c.conn_attempts, 1);
 	c->state = CS_CONNECTING;
 	c->t_next = w->r.now_ns;
@@ -83,6 +88,41 @@ static void start_connect(struct cworker *w, uint32_t slot)
 	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + w->cfg->connect_timeout_us * 1000);
 }
 
+/* A connection opened: the slot's outage ends (what it could not send is
+ * counted), a reopen is counted, its lifetime starts. */
+static void held_again(struct cworker *w, struct cconn *c)
+{
+	uint64_t now = w->r.now_ns;
+	if (c->t_out) {
+		client_count_down(w, now > c->t_out ? now - c->t_out : 0);
+		c->t_out = 0;
+	}
+	if (c->flags & CF_WAS_OPEN)
+		ctr_add(&w->sh->c.conn_reopened, 1);
+	else
+		ctr_set(&w->sh->c.last_established_ns, now); /* the ramp: first opens only */
+	c->flags |= CF_WAS_OPEN;
+	if (w->none_open_since) {
+		uint64_t out = now - w->none_open_since;
+		if (out > ctr_get(&w->sh->c.outage_ns))
+			ctr_set(&w->sh->c.outage_ns, out);
+		w->none_open_since = 0;
+	}
+	if (w->life) {
+		uint64_t lo = w->cfg->life_lo_us, hi = w->cfg->life_hi_us;
+		uint64_t us = lo + (uint64_t)(client_rnd_unit(w) * (double)(hi - lo));
+		reactor_timer_at(&w->r, &w->life[client_slot_of(w, c)], now + us * 1000);
+	}
+}
+
+/* Our own churn close, once nothing is in flight (a request we sent is
+ * answered before we close: our closes never lose requests). */
+static void close_if_retired(struct cworker *w, struct cconn *c)
+{
+	if (c->state == CS_OPEN && (c->flags & CF_RETIRE) && c->seq_tx == c->seq_rx)
+		client_conn_close(w, c, c->flags & CF_RETIRE_REQS ? CR_REQUESTS : CR_LIFETIME, 0);
+}
+
 static void on_connected(struct cworker *w, struct cconn *c)
 {
 	int err = 0;
@@ -99,9 +139,9 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	c->state = CS_OPEN;
 	c->flags |= CF_WRITABLE;
 	ctr_add(&w->sh->c.conn_established, 1);
-	ctr_set(&w->sh->c.last_established_ns, w->r.now_ns);
 	ctr_add(&w->sh->c.conn_open, 1);
 	reactor_timer_cancel(&w->r, &c->timer);
+	held_again(w, c);
 	c->t_next = UINT64_MAX; /* no schedule: nothing is ever due */
 	w->proto->on_open(w, c);
 }
@@ -124,10 +164,11 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
 		w->proto->on_readable(w, c, events);
+		close_if_retired(w, c);
 		if (c->state != CS_OPEN)
 			return;
 	}
-	if (events & (EPOLLOUT | EPOLLERR)) {
+	if ((events & (EPOLLOUT | EPOLLERR)) && !(c->flags & CF_RETIRE)) {
 		c->flags |= CF_WRITABLE;
 		w->proto->send_due(w, c);
 	}
@@ -136,11 +177,22 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 static void on_timer(void *ctx, struct tw_node *n)
 {
 	struct cworker *w = ctx;
+	uintptr_t p = (uintptr_t)n, life = (uintptr_t)w->life;
+	if (w->life && p >= life && p < life + w->nconns * sizeof(*w->life)) {
+		struct cconn *c = &w->conns[(p - life) / sizeof(*w->life)];
+		if (c->state == CS_OPEN) {
+			client_retire(w, c, CF_RETIRE_LIFE); /* --conn-lifetime passed */
+			close_if_retired(w, c);
+		}
+		return;
+	}
 	struct cconn *c = (struct cconn *)n; /* timer is the first member */
 	if (c->state == CS_CONNECTING)
 		client_conn_close(w, c, CR_CONNECT_TIMEOUT, ETIMEDOUT);
 	else if (c->state == CS_OPEN)
 		w->proto->send_due(w, c);
+	else if (c->state == CS_CLOSED && w->reopen_q && w->phase == PHASE_RUN)
+		client_reopen_push(w, c); /* its reconnect backoff passed */
 }
 
 static void publish(struct cworker *w)
@@ -154,17 +206,45 @@ static void publish(struct cworker *w)
 	hist_reset(&w->conn_lat);
 }
 
+/* --connect-rate over every connect, first opens and reopens alike: true
+ * when one may start now (and takes its turn), else sets the wake-up. A
+ * late worker catches up on first opens (as planned from the start); once
+ * every slot was opened, a quiet spell banks at most CATCHUP_NS of turns. */
+#define CATCHUP_NS 100000000ULL
+static bool connect_turn(struct cworker *w, uint64_t now)
+{
+	if (w->connect_gap_ns <= 0)
+		return true;
+	if (!w->connect_next_ns)
+		w->connect_next_ns = w->ctl->start_ns;
+	if (w->connect_next_ns > now) {
+		if (w->connect_next_ns < w->r.wake_ns)
+			w->r.wake_ns = w->connect_next_ns;
+		return false;
+	}
+	if (w->next_open >= w->nconns && w->connect_next_ns + CATCHUP_NS < now)
+		w->connect_next_ns = now - CATCHUP_NS;
+	w->connect_next_ns += (uint64_t)w->connect_gap_ns;
+	return true;
+}
+
+/* Starts the connects that are due: slots waiting to reopen first (they
+ * hold -c), then slots never opened, under --connect-inflight. */
 static void open_due(struct cworker *w)
 {
 	uint64_t now = w->r.now_ns;
-	while (w->next_open < w->nconns && w->inflight < w->inflight_max && now < w->ctl->end_ns) {
-		uint64_t due = w->ctl->start_ns + (uint64_t)(w->next_open * w->connect_gap_ns);
-		if (due > now) {
-			if (due < w->r.wake_ns)
-				w->r.wake_ns = due;
+	while ((w->rq_len || w->next_open < w->nconns) && w->inflight < w->inflight_max && now < w->load_end_ns) {
+		if (!connect_turn(w, now))
 			return;
+		uint32_t slot;
+		if (w->rq_len) {
+			slot = w->reopen_q[w->rq_head];
+			w->rq_head = (w->rq_head + 1) % w->nconns;
+			w->rq_len--;
+		} else {
+			slot = w->next_open++;
 		}
-		start_connect(w, w->next_open++);
+		start_connect(w, slot);
 	}
 }
 
@@ -176,6 +256,8 @@ static void on_turn(void *ctx)
 		reactor_stop(&w->r);
 		return;
 	}
+	if (phase != PHASE_RUN && w->load_end_ns > w->r.now_ns)
+		w->load_end_ns = w->r.now_ns; /* ended early (SIGINT): nothing is intended after now */
 	if (phase != w->phase) {
 		/* acknowledged only here, at the top of a turn: every request this
 		 * worker sent under the old phase is already counted */
@@ -192,46 +274,69 @@ static void on_turn(void *ctx)
 		w->r.wake_ns = w->next_publish_ns;
 }
 
-/* Requests whose intended time fell before the end but were never sent
- * (the socket was not writable): they count as intended, not as sent. */
+/* Requests whose intended time fell before the end of the load but were
+ * never sent (the socket was not writable): they count as intended, not as
+ * sent. Counted, not walked: the one due at t_next plus the schedule points
+ * after it (uniform: exact; poisson: the expected count), so any rate and
+ * any length returns at once. */
 static uint64_t unsent_due(struct cworker *w, struct cconn *c)
 {
-	uint64_t n = 0;
-	if (w->req_gap_ns <= 0 || w->cfg->has_think)
-		return 0; /* no schedule, or a closed loop: nothing was intended */
-	for (uint64_t t = c->t_next; t < w->ctl->end_ns && n < 10000000; t += client_next_gap(w))
-		n++;
-	return n;
+	if (w->req_gap_ns <= 0 || w->cfg->has_think || c->t_next >= w->load_end_ns)
+		return 0; /* no schedule, a closed loop, or nothing due before the end */
+	return 1 + (uint64_t)((double)(w->load_end_ns - c->t_next - 1) / w->req_gap_ns);
+}
+
+/* The end of the load for every slot: what open ones left unsent, what
+ * down ones could not send, the outage still running; then closes. */
+static void end_slots(struct cworker *w)
+{
+	uint64_t unsent = 0, end = w->load_end_ns;
+	for (uint32_t i = 0; i < w->nconns; i++) {
+		struct cconn *c = &w->conns[i];
+		if (c->state == CS_OPEN) {
+			unsent += unsent_due(w, c);
+			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
+		} else if (c->t_out && c->t_out < end) {
+			client_count_down(w, end - c->t_out); /* down (or reconnecting) at the end */
+		}
+		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
+			client_conn_end(w, c, CR_RUN_END, 0);
+	}
+	if (w->none_open_since && w->none_open_since < end && end - w->none_open_since > ctr_get(&w->sh->c.outage_ns))
+		ctr_set(&w->sh->c.outage_ns, end - w->none_open_since);
+	uint64_t sent = ctr_get(&w->sh->c.req_sent);
+	ctr_set(&w->sh->c.req_intended, sent + unsent + ctr_get(&w->sh->c.req_not_sent));
+}
+
+static void close_all(struct cworker *w)
+{
+	struct linger rst = {.l_onoff = 1, .l_linger = 0};
+	for (uint32_t i = 0; i < w->nconns; i++)
+		if (w->conns[i].fd >= 0 && w->conns[i].state == CS_CLOSED) {
+			if (w->cfg->close_rst)
+				setsockopt(w->conns[i].fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+			close(w->conns[i].fd);
+			w->conns[i].fd = -1;
+		}
 }
 
 void *cworker_main(void *arg)
 {
 	struct cworker *w = arg;
 	w->r.now_ns = mono_ns();
+	w->load_end_ns = w->ctl->end_ns;
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
 		w->sh->exit_error = -rc;
+	w->r.now_ns = mono_ns();
+	if (w->load_end_ns > w->r.now_ns)
+		w->load_end_ns = w->r.now_ns;
 	/* the run's figures first: closing ~20k sockets per process takes
 	 * seconds at scale, and the parent must not wait on it to report */
-	uint64_t unsent = 0;
-	for (uint32_t i = 0; i < w->nconns; i++) {
-		struct cconn *c = &w->conns[i];
-		if (c->state == CS_OPEN) {
-			unsent += unsent_due(w, c);
-			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
-		}
-		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
-			client_conn_end(w, c, CR_RUN_END, 0);
-	}
-	uint64_t sent = ctr_get(&w->sh->c.req_sent);
-	ctr_set(&w->sh->c.req_intended, sent + unsent);
+	end_slots(w);
 	publish(w);
 	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
-	for (uint32_t i = 0; i < w->nconns; i++)
-		if (w->conns[i].fd >= 0 && w->conns[i].state == CS_CLOSED) {
-			close(w->conns[i].fd);
-			w->conns[i].fd = -1;
-		}
+	close_all(w);
 	return NULL;
 }
 
@@ -251,6 +356,17 @@ static const struct client_protocol *const client_protos[] = {
 	[PROTO_HTTP] = &client_proto_http,
 	[PROTO_RAW] = &client_proto_raw,
 };
+
+/* The reopen queue (--reconnect on) and lifetime timers (--conn-lifetime),
+ * lazily mapped like the slots. */
+static bool alloc_hold(struct cworker *w)
+{
+	if (w->cfg->reconnect && w->nconns && !(w->reopen_q = zalloc_lazy((size_t)w->nconns * sizeof(uint32_t))))
+		return false;
+	if (w->cfg->life_hi_us && w->nconns && !(w->life = zalloc_lazy((size_t)w->nconns * sizeof(struct tw_node))))
+		return false;
+	return true;
+}
 
 /* Undoes a cworker_new that failed half way, with its message. */
 static struct cworker *fail_new(struct cworker *w, int reactor_rc, char *err, size_t errcap, const char *msg)
@@ -289,6 +405,7 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
+	bool hold_ok = alloc_hold(w);
 	w->scratch = calloc(1, CLIENT_SCRATCH_BYTES);
 	if (w->scratch)
 		memset(w->scratch, 0, CLIENT_SCRATCH_BYTES); /* fault it in before the RSS baseline */
@@ -300,7 +417,7 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
 	w->rtt = ctl->rtt ? &ctl->rtt[id] : NULL;
-	if (!w->conns || !w->scratch || (cfg->sources.n && !w->src) || rc < 0 ||
+	if (!w->conns || !hold_ok || !w->scratch || (cfg->sources.n && !w->src) || rc < 0 ||
 	    carry_init(&w->carry, w->nconns, w->proto->carry_slot_bytes) < 0)
 		return fail_new(w, rc, err, errcap, "");
 	char perr[256] = "";
@@ -319,6 +436,10 @@ void cworker_free(struct cworker *w)
 		reactor_destroy(&w->r);
 	if (w->conns)
 		munmap(w->conns, (size_t)w->nconns * sizeof(struct cconn));
+	if (w->reopen_q)
+		munmap(w->reopen_q, (size_t)w->nconns * sizeof(uint32_t));
+	if (w->life)
+		munmap(w->life, (size_t)w->nconns * sizeof(struct tw_node));
 	carry_destroy(&w->carry);
 	if (w->proto->free)
 		w->proto->free(w);

@@ -2,6 +2,7 @@
  * transport (send/recv), closing, recording an answer, and the per-worker
  * random gaps. Calls nothing of the engine or of any protocol. */
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,31 +34,110 @@ uint64_t client_first_gap(struct cworker *w)
 	return (uint64_t)first;
 }
 
+/* Reconnect backoff of a slot whose connection failed or ended unused:
+ * 50 ms, doubling to 1 s (levels 1..6), so a dead or refusing target gets
+ * at most one connect a second per slot; a connection that answered
+ * something (or that we closed ourselves) reopens at once. */
+#define BACKOFF_FIRST_NS 50000000ULL
+#define BACKOFF_MAX_NS 1000000000ULL
+#define BACKOFF_LEVELS 6
+
+static uint64_t backoff_ns(unsigned level)
+{
+	uint64_t ns = BACKOFF_FIRST_NS << (level - 1);
+	return ns < BACKOFF_MAX_NS ? ns : BACKOFF_MAX_NS;
+}
+
+void client_reopen_push(struct cworker *w, struct cconn *c)
+{
+	if (c->flags & CF_QUEUED)
+		return;
+	c->flags |= CF_QUEUED;
+	w->reopen_q[(w->rq_head + w->rq_len++) % w->nconns] = client_slot_of(w, c);
+}
+
+/* After a close: back in the reopen queue now, or after the backoff. */
+static void schedule_reopen(struct cworker *w, struct cconn *c, bool healthy)
+{
+	if (!w->reopen_q || w->phase != PHASE_RUN || w->r.now_ns >= w->load_end_ns)
+		return;
+	unsigned level = c->backoff;
+	if (healthy) {
+		c->backoff = 0;
+		client_reopen_push(w, c);
+		return;
+	}
+	if (level < BACKOFF_LEVELS)
+		level++;
+	c->backoff = level & 15;
+	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + backoff_ns(level)); /* on_timer queues it */
+}
+
+void client_count_down(struct cworker *w, uint64_t down_ns)
+{
+	if (w->req_gap_ns <= 0 || w->cfg->has_think)
+		return; /* no schedule, or a closed loop: nothing was intended */
+	/* the expected count of schedule points in the gap (exact on average
+	 * for uniform and poisson spacing); the fraction carries over */
+	double x = (double)down_ns / w->req_gap_ns + w->not_sent_frac;
+	uint64_t n = (uint64_t)x;
+	w->not_sent_frac = x - (double)n;
+	ctr_add(&w->sh->c.req_not_sent, n);
+}
+
+void client_retire(struct cworker *w, struct cconn *c, unsigned flag)
+{
+	c->flags = (uint8_t)((c->flags | flag) & ~CF_WRITABLE); /* the protocols send only when writable */
+	c->t_next = UINT64_MAX;
+	reactor_timer_cancel(&w->r, &c->timer);
+}
+
+/* The end of an open connection: counts and the outage bookkeeping. */
+static void open_ended(struct cworker *w, struct cconn *c, enum close_reason why)
+{
+	ctr_sub(&w->sh->c.conn_open, 1);
+	ctr_add(&w->sh->c.closed, 1);
+	if (why != CR_RUN_END)
+		ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
+	c->t_out = w->r.now_ns; /* down from now */
+	if (w->reopen_q && !w->none_open_since && ctr_get(&w->sh->c.conn_open) == 0)
+		w->none_open_since = w->r.now_ns;
+}
+
 void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err)
 {
+	bool was_open = c->state == CS_OPEN;
 	if (c->state == CS_CONNECTING) {
 		w->inflight--;
 		ctr_add(&w->sh->c.conn_failed, 1);
-	} else if (c->state == CS_OPEN) {
-		ctr_sub(&w->sh->c.conn_open, 1);
-		ctr_add(&w->sh->c.closed, 1);
-		if (why != CR_RUN_END)
-			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
+		if (!c->t_out)
+			c->t_out = c->t_next; /* down since this failed attempt began */
+	} else if (was_open) {
+		open_ended(w, c, why);
 	}
 	if (err)
 		ctr_add(&w->sh->c.errs[errslot_of(err)], 1);
 	ctr_add(&w->sh->c.close[why], 1);
 	reactor_timer_cancel(&w->r, &c->timer);
+	if (w->life)
+		reactor_timer_cancel(&w->r, &w->life[client_slot_of(w, c)]);
 	if (c->carry) {
 		carry_put(&w->carry, c->carry);
 		c->carry = 0;
 	}
 	c->gen++;
 	c->state = CS_CLOSED;
+	c->flags &= (uint8_t)~(CF_WRITABLE | CF_RETIRE);
+	if (why != CR_RUN_END)
+		schedule_reopen(w, c, was_open && (c->seq_rx > 0 || why == CR_LIFETIME || why == CR_REQUESTS));
 }
 
 void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)
 {
+	if (w->cfg->close_rst && c->state == CS_OPEN && c->fd >= 0) {
+		struct linger lg = {.l_onoff = 1, .l_linger = 0}; /* close sends RST: no TIME-WAIT */
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
 	client_conn_end(w, c, why, err);
 	if (c->fd >= 0)
 		close(c->fd); /* also removes it from the epoll set */
@@ -76,6 +156,8 @@ void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns)
 	}
 	c->seq_rx++;
 	ctr_add(&w->sh->c.req_answered, 1);
+	if (w->cfg->conn_requests && c->seq_rx >= w->cfg->conn_requests)
+		client_retire(w, c, CF_RETIRE_REQS); /* closed by the engine once nothing is in flight */
 }
 
 ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)

@@ -29,17 +29,29 @@
 #define PUBLISH_EVERY_NS 200000000 /* latency histograms to the reporter */
 
 enum cstate { CS_IDLE, CS_CONNECTING, CS_OPEN, CS_CLOSED };
-enum { CF_WRITABLE = 1, CF_PROTO_A = 0x40, CF_PROTO_B = 0x80 /* the protocol's own (raw: first message) */ };
+/* flags. CF_RETIRE_*: our own churn close is due (--conn-lifetime,
+ * --conn-requests): nothing more is sent, the connection closes once nothing
+ * is in flight. CF_QUEUED: in the reopen queue. CF_WAS_OPEN: the slot held a
+ * connection before (the next one is a reopen). CF_PROTO_A/B: the protocol's
+ * own (raw: its first message). */
+enum {
+	CF_WRITABLE = 1, CF_RETIRE_LIFE = 2, CF_RETIRE_REQS = 4, CF_QUEUED = 8, CF_WAS_OPEN = 16,
+	CF_PROTO_A = 0x40, CF_PROTO_B = 0x80,
+};
+#define CF_RETIRE (CF_RETIRE_LIFE | CF_RETIRE_REQS)
 
 /* One connection: 64 bytes, no buffer. While connecting, t_next holds the
  * connect start time; once open, the intended time of the next request
  * (UINT64_MAX: none). t_out is the intended time of the request in flight
- * (dns/http: one at a time; echo frames carry theirs). */
+ * (dns/http: one at a time; echo frames carry theirs) while open; while the
+ * slot is down (closed or reconnecting), the time it went down (0: never
+ * down). Everything per connection is reset on reopen (client.c). */
 struct cconn {
 	struct tw_node timer; /* connect timeout, then the send schedule */
 	int32_t fd;
 	uint16_t gen;         /* bumps on close: stale epoll events are dropped */
-	uint8_t state;
+	uint8_t state : 4;    /* enum cstate */
+	uint8_t backoff : 4;  /* reconnect backoff level (client_conn.c), kept across reopens */
 	uint8_t flags;
 	uint64_t t_next;
 	uint64_t t_out;
@@ -108,6 +120,14 @@ struct cworker {
 	uint32_t nconns;
 	uint32_t next_open;       /* next slot to connect */
 	uint32_t inflight, inflight_max;
+	/* holding -c (client.c, client_conn.c) */
+	uint32_t *reopen_q;       /* ring of slots waiting to reconnect (nconns), NULL: --reconnect off */
+	uint32_t rq_head, rq_len;
+	uint64_t connect_next_ns; /* the next connect --connect-rate allows (0: the start) */
+	struct tw_node *life;     /* --conn-lifetime: one timer per slot, or NULL */
+	uint64_t load_end_ns;     /* ctl->end_ns, or when this worker saw the load end (SIGINT) */
+	uint64_t none_open_since; /* no connection of this worker open since then (0: some are) */
+	double not_sent_frac;     /* the fraction of a request carried by client_count_down */
 	double connect_gap_ns;    /* 0 = unlimited */
 	double req_gap_ns;        /* mean gap between requests on one connection */
 	size_t *src;              /* this worker's shard: indexes into cfg->sources */
@@ -135,6 +155,14 @@ void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns);
 void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err);
 /* client_conn_end, then closes the socket. */
 void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err);
+/* Holding -c: puts slot in the reopen queue (client.c's open_due pops it). */
+void client_reopen_push(struct cworker *w, struct cconn *c);
+/* Stops sending on c (flag: CF_RETIRE_LIFE or CF_RETIRE_REQS); the engine
+ * closes it once nothing is in flight. */
+void client_retire(struct cworker *w, struct cconn *c, unsigned flag);
+/* Counts the requests the schedule intended over down_ns of one slot being
+ * down (not sent: they enter the error rate). */
+void client_count_down(struct cworker *w, uint64_t down_ns);
 uint64_t client_next_gap(struct cworker *w);
 double client_rnd_unit(struct cworker *w);
 /* The first intended time of a connection that just opened, as an offset

@@ -29,8 +29,9 @@ static void gates(const struct client_config *cfg, struct run_report *r)
 			 "--expect-connections %" PRIu64 ": only %" PRIu64 " established", cfg->expect_conns,
 			 t->conn_established);
 	if (cfg->has_max_error_rate) {
-		uint64_t bad = t->conn_failed + t->req_errors + t->req_lost;
-		uint64_t all = t->conn_attempts + t->req_sent;
+		/* what could not be sent while connections were down is an error */
+		uint64_t bad = t->conn_failed + t->req_errors + t->req_lost + t->req_not_sent;
+		uint64_t all = t->conn_attempts + t->req_sent + t->req_not_sent;
 		double rate = all ? (double)bad / (double)all : 0;
 		if (rate > cfg->max_error_rate)
 			snprintf(r->gate_fail[r->ngate_fail++], sizeof(r->gate_fail[0]),
@@ -63,9 +64,48 @@ static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 		.target_conns = cfg->conns, .peak_open = r->peak_open, .source_ips = cfg->sources.n,
 		.targets = cfg->ntargets, .backlog_effective = -1, .sent = r->tot.req_sent,
 		.answered = r->tot.req_answered, .interrupted = r->interrupted, .intended = r->tot.req_intended,
-		.p50_us = hist_percentile(r->lat, 50),
+		.p50_us = hist_percentile(r->lat, 50), .reconnect = cfg->reconnect,
+		.not_sent_down = r->tot.req_not_sent, .outage_ns = r->outage_ns,
+		.churn_closes = r->tot.close[CR_LIFETIME] + r->tot.close[CR_REQUESTS], .sock_start = &r->sock_start,
 	};
 	diagnose(&in, &r->diag);
+}
+
+/* The outage of the run: the shortest of the workers' longest outages (a
+ * time when no worker held a connection lasted at least that long), over
+ * the workers that have connections. */
+static uint64_t run_outage_ns(const struct client_config *cfg, const struct run *run)
+{
+	uint64_t least = UINT64_MAX;
+	for (unsigned i = 0; i < run->workers; i++) {
+		uint64_t conns = cfg->conns / run->workers + (i < cfg->conns % run->workers); /* as cworker_new */
+		uint64_t o = ctr_get(&run->sh[i].c.outage_ns);
+		if (conns && o < least)
+			least = o;
+	}
+	return least == UINT64_MAX ? 0 : least;
+}
+
+/* Exit 1 with the reason when the run never held a connection, or when the
+ * target went away (no connection held or reopened for over a second while
+ * the run wanted them). True when the run failed so. */
+static bool hold_verdict(const struct client_config *cfg, struct run_report *r)
+{
+	const struct totals *t = &r->tot;
+	if (r->failure[0])
+		return false; /* a worker process died: that is the failure */
+	if (!t->conn_established && t->conn_attempts) {
+		snprintf(r->failure, sizeof(r->failure),
+			 "no connection was ever established (%" PRIu64 " attempts, %" PRIu64 " refused, %" PRIu64 " timed out)",
+			 t->conn_attempts, t->errs[ES_ECONNREFUSED], t->close[CR_CONNECT_TIMEOUT]);
+		return true;
+	}
+	if (cfg->reconnect && t->conn_established && r->outage_ns > 1000000000ULL) {
+		snprintf(r->failure, sizeof(r->failure),
+			 "the target went away: no connection could be held or reopened for %.1fs", (double)r->outage_ns / 1e9);
+		return true;
+	}
+	return false;
 }
 
 static int client_planned(void *ctx, unsigned workers)
@@ -90,6 +130,7 @@ static int client_prepare(void *ctx, struct run *run)
 	}
 	hist_reset(rep->lat);
 	hist_reset(rep->conn_lat);
+	kstat_read_sockstat(&rep->sock_start); /* TIME-WAIT before: churn's growth is the end minus this */
 	if (cfg->rtt_log) {
 		char err[300];
 		run->ctl->rtt = rtt_rings_alloc(run->workers);
@@ -133,6 +174,8 @@ static int client_finish(void *ctx, struct run *run, int status)
 	for (unsigned i = 0; i < run->workers; i++)
 		if (run->sh[i].exit_error)
 			fprintf(stderr, "tcpswarm client: worker %u stopped early: %s\n", i, strerror(run->sh[i].exit_error));
+	rep->outage_ns = run_outage_ns(cfg, run);
+	bool failed = hold_verdict(cfg, rep);
 	run_diagnosis(cfg, rep);
 	gates(cfg, rep);
 	report_summary_client(stdout, rep, cfg);
@@ -140,7 +183,7 @@ static int client_finish(void *ctx, struct run *run, int status)
 		status = 1;
 	if (cfg->com.csv_path && report_csv(cfg->com.csv_path, rep) < 0)
 		status = 1;
-	if (rep->ngate_fail && !status)
+	if ((rep->ngate_fail || failed) && !status)
 		status = EXIT_GATE;
 	return status;
 }

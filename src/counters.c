@@ -24,6 +24,7 @@ static const char *const crnames[CR__COUNT] = {
 	[CR_PEER_CLOSED] = "peer_closed",       [CR_RESET] = "reset",
 	[CR_IO_ERROR] = "io_error",             [CR_PROTOCOL] = "protocol_error",
 	[CR_NO_CARRY] = "no_carry_buffer",      [CR_RUN_END] = "run_end",
+	[CR_LIFETIME] = "lifetime",             [CR_REQUESTS] = "requests_done",
 };
 
 enum errslot errslot_of(int err)

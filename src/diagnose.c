@@ -79,6 +79,22 @@ static void syn_queue(const struct diag_input *in, struct diagnosis *d)
 	    "queue answers with cookies instead of dropping");
 }
 
+/* TIME-WAIT sockets before and after the run: -1 when unknown. */
+static int64_t tw_of(const struct sockstat *s)
+{
+	return s && s->present[SS_TCP_TW] ? (int64_t)s->v[SS_TCP_TW] : -1;
+}
+
+/* Under churn, our closes leave TIME-WAIT sockets that hold their ports
+ * for 60 s: the ports finding says so. */
+static void churn_note(const struct diag_input *in, char *out, size_t cap)
+{
+	out[0] = 0;
+	if (in->churn_closes)
+		say(out, cap, "; churn closed %" PRIu64 " connections, TIME-WAIT went from %" PRId64 " to %" PRId64
+		    " (each holds its port for 60 s)", in->churn_closes, tw_of(in->sock_start), tw_of(in->sock));
+}
+
 static void ports(const struct diag_input *in, struct diagnosis *d)
 {
 	uint64_t n = in->tot->errs[ES_EADDRNOTAVAIL];
@@ -96,13 +112,14 @@ static void ports(const struct diag_input *in, struct diagnosis *d)
 	struct portplan pp;
 	portplan_compute(&pin, &pp);
 	uint64_t need = known ? pp.needed : 0;
-	char spec[40];
+	char spec[40], churn[160];
 	portplan_loopback_spec(spec, sizeof(spec), need ? need : 1);
+	churn_note(in, churn, sizeof(churn));
 	say(f->evidence, sizeof(f->evidence),
 	    "%" PRIu64 " connects failed with EADDRNOTAVAIL: net.ipv4.ip_local_port_range %" PRId64 "-%" PRId64
 	    " gives %" PRIu64 " ports per (source IP, target); %" PRIu64 " connections over %" PRIu64
-	    " target(s) need %" PRIu64 " source IP(s), the run had %" PRIu64,
-	    n, lo, hi, pp.ports, in->target_conns, tg, need, ips);
+	    " target(s) need %" PRIu64 " source IP(s), the run had %" PRIu64 "%s",
+	    n, lo, hi, pp.ports, in->target_conns, tg, need, ips, churn);
 	say(f->fix, sizeof(f->fix),
 	    "add source IPs (--source %s on loopback, or aliases on the interface), "
 	    "add target ports, or widen net.ipv4.ip_local_port_range (e.g. 1024 65535)",
@@ -171,26 +188,50 @@ static void conntrack(const struct diag_input *in, struct diagnosis *d)
 	say(f->fix, sizeof(f->fix), "raise net.netfilter.nf_conntrack_max, or exempt the test traffic (iptables -t raw ... -j NOTRACK)");
 }
 
-/* TIME-WAIT binds only when a connect failed for it: EADDRINUSE, or ports
- * exhausted while the bucket limit overflowed. TCPTimeWaitOverflow alone
+/* TIME-WAIT binds only when a connect failed for it: EADDRINUSE, ports
+ * exhausted while the bucket limit overflowed, or ports exhausted while our
+ * own churn closes piled up TIME-WAIT sockets. TCPTimeWaitOverflow alone
  * means the kernel skipped TIME-WAIT for some closes, which costs nothing
  * (and on a loopback host it is often the peer's own teardown). */
 static void time_wait(const struct diag_input *in, struct diagnosis *d)
 {
 	uint64_t ovf = kd(in, KC_TCP_TIME_WAIT_OVERFLOW), inuse = in->tot->errs[ES_EADDRINUSE];
 	uint64_t noports = in->tot->errs[ES_EADDRNOTAVAIL];
-	if (!inuse && !(ovf && noports))
+	int64_t tw0 = tw_of(in->sock_start), tw1 = tw_of(in->sock);
+	bool churn_tw = in->churn_closes && noports && tw0 >= 0 && tw1 > tw0;
+	if (!inuse && !(ovf && noports) && !churn_tw)
 		return;
-	struct finding *f = add(d, "time_wait", inuse + (noports ? ovf : 0));
+	struct finding *f = add(d, "time_wait", inuse + (noports ? ovf : 0) + (churn_tw ? noports + 1 : 0));
 	if (!f)
 		return;
+	char churn[160];
+	churn_note(in, churn, sizeof(churn));
 	say(f->evidence, sizeof(f->evidence),
-	    "TCPTimeWaitOverflow +%" PRIu64 ", EADDRINUSE %" PRIu64 "; sockets in TIME-WAIT %" PRId64
-	    " (net.ipv4.tcp_max_tw_buckets = %" PRId64 ")",
-	    ovf, inuse, in->sock && in->sock->present[SS_TCP_TW] ? (int64_t)in->sock->v[SS_TCP_TW] : -1,
-	    lim(in, KL_TCP_MAX_TW_BUCKETS, 0));
+	    "TCPTimeWaitOverflow +%" PRIu64 ", EADDRINUSE %" PRIu64 ", EADDRNOTAVAIL %" PRIu64 "; sockets in TIME-WAIT %" PRId64
+	    " (net.ipv4.tcp_max_tw_buckets = %" PRId64 ")%s",
+	    ovf, inuse, noports, tw1, lim(in, KL_TCP_MAX_TW_BUCKETS, 0), churn);
 	say(f->fix, sizeof(f->fix),
-	    "reuse connections (keep-alive), set net.ipv4.tcp_tw_reuse=1 on the client, or add source IPs");
+	    "reuse connections (keep-alive, longer --conn-lifetime or --conn-requests), close with --close rst, set "
+	    "net.ipv4.tcp_tw_reuse=1 on the client, or add source IPs");
+}
+
+/* The target went away: while the run wanted -c connections, none could be
+ * held or reopened for more than a second. */
+static void target_gone(const struct diag_input *in, struct diagnosis *d)
+{
+	if (!in->is_client || !in->reconnect || !in->tot->conn_established || in->outage_ns <= 1000000000ULL)
+		return;
+	struct finding *f = add(d, "target_gone", 1000000 + in->outage_ns / 1000000);
+	if (!f)
+		return;
+	const struct totals *t = in->tot;
+	say(f->evidence, sizeof(f->evidence),
+	    "no connection could be held or reopened for %.1f s (of the run); connections ended by the peer %" PRIu64
+	    ", reset %" PRIu64 ", connects refused %" PRIu64 ", timed out %" PRIu64 "; %" PRIu64
+	    " intended requests could not be sent while connections were down",
+	    (double)in->outage_ns / 1e9, t->close[CR_PEER_CLOSED], t->close[CR_RESET], t->errs[ES_ECONNREFUSED],
+	    t->close[CR_CONNECT_TIMEOUT], in->not_sent_down);
+	say(f->fix, sizeof(f->fix), "check that the target stayed up (crash, restart, OOM kill) and listening on the port");
 }
 
 static void refused(const struct diag_input *in, struct diagnosis *d)
@@ -245,7 +286,8 @@ static void lost(const struct diag_input *in, struct diagnosis *d)
 	 * stayed full, i.e. the server stopped reading. The end of a run leaves
 	 * at most about one per connection per 100 us tick unsent, far below
 	 * the 0.5% that counts here. */
-	uint64_t unsent = in->intended > in->sent ? in->intended - in->sent : 0;
+	uint64_t sent = in->sent + in->not_sent_down; /* not sent while down: not the server's reading */
+	uint64_t unsent = in->intended > sent ? in->intended - sent : 0;
 	if (in->interrupted || unsent * 200 <= in->intended)
 		unsent = 0;
 	if (!in->is_client || (!lost && !err && !unsent))
@@ -289,6 +331,7 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	memory(in, d);
 	conntrack(in, d);
 	time_wait(in, d);
+	target_gone(in, d);
 	refused(in, d);
 	timeouts(in, d);
 	resets(in, d);

@@ -108,6 +108,7 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	s.p50_us = hist_percentile(m->interval, 50);
 	s.p99_us = hist_percentile(m->interval, 99);
 	s.listen_queue = now.listen_queue;
+	s.reopened = now.conn_reopened - m->prev.conn_reopened;
 	hist_reset(m->interval);
 	if (m->have_k) {
 		struct kcounters k;

@@ -57,15 +57,17 @@ void report_live(FILE *out, const struct run_report *r, const struct sample *s, 
 	units_fmt_bytes(d, sizeof(d), (double)s->bytes_out);
 	kmoved_text(k, sizeof(k), &s->kmoved);
 	if (r->is_client) {
-		char t[32];
+		char t[32], ro[48] = "";
 		units_fmt_count(t, sizeof(t), (double)target);
+		if (s->reopened)
+			snprintf(ro, sizeof(ro), " reopen %" PRIu64 "/s", s->reopened);
 		units_fmt_count(b, sizeof(b), (double)s->answered);
 		units_fmt_duration(e, sizeof(e), s->p50_us);
 		units_fmt_duration(f, sizeof(f), s->p99_us);
 		snprintf(line, sizeof(line),
-			 "%4us  conn %s/%s +%" PRIu64 "/s  req %" PRIu64 "/s ans %s/s  in %s/s out %s/s  p50 %s p99 %s  "
+			 "%4us  conn %s/%s +%" PRIu64 "/s%s  req %" PRIu64 "/s ans %s/s  in %s/s out %s/s  p50 %s p99 %s  "
 			 "err %" PRIu64 "%s",
-			 s->t, a, t, s->new_conns, s->sent, b, c, d, s->answered ? e : "-", s->answered ? f : "-",
+			 s->t, a, t, s->new_conns, ro, s->sent, b, c, d, s->answered ? e : "-", s->answered ? f : "-",
 			 s->failed + s->errors, k);
 	} else {
 		snprintf(line, sizeof(line),
@@ -201,6 +203,29 @@ static void proto_lines(FILE *out, const struct run_report *r, const struct clie
 			t->rtt_written, cfg->rtt_log, t->rtt_dropped);
 }
 
+/* TIME-WAIT sockets at the start and the end: -1 when unknown. */
+static int64_t tw_count(const struct sockstat *s)
+{
+	return s->present[SS_TCP_TW] ? (int64_t)s->v[SS_TCP_TW] : -1;
+}
+
+/* Holding -c: reopens, the connect rate they took, TIME-WAIT left behind. */
+static void holding_line(FILE *out, const struct run_report *r, const struct client_config *cfg)
+{
+	const struct totals *t = &r->tot;
+	bool churn = cfg->life_hi_us || cfg->conn_requests;
+	if (!t->conn_reopened && !churn && !t->req_not_sent)
+		return;
+	fprintf(out, "  holding      reopened %" PRIu64 " (%.1f/s), connect rate %.1f/s%s, TIME-WAIT %" PRId64 " -> %" PRId64
+		" (%s close)\n",
+		t->conn_reopened, r->duration_s > 0 ? (double)t->conn_reopened / r->duration_s : 0.0,
+		r->duration_s > 0 ? (double)t->conn_attempts / r->duration_s : 0.0, churn ? " under churn" : "",
+		tw_count(&r->sock_start), tw_count(&r->sock_end), cfg->close_rst ? "rst" : "fin");
+	if (t->req_not_sent)
+		fprintf(out, "  not sent     %" PRIu64 " intended requests while connections were down (in the error rate)\n",
+			t->req_not_sent);
+}
+
 void report_summary_client(FILE *out, const struct run_report *r, const struct client_config *cfg)
 {
 	const struct totals *t = &r->tot;
@@ -215,6 +240,7 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 		"\n",
 		cfg->conns, t->conn_established, t->conn_failed, r->peak_open);
 	errors_line(out, t);
+	holding_line(out, r, cfg);
 	pct_line(out, "connect", r->conn_lat, false);
 	if (cfg->rate > 0 || cfg->has_think || cfg->closed_loop) {
 		if (cfg->closed_loop)

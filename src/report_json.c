@@ -167,6 +167,7 @@ static void tail(struct jw *w, const struct run_report *r)
 		jw_u64(w, "open", s->open);
 		if (r->is_client) {
 			jw_u64(w, "new_conns", s->new_conns);
+			jw_u64(w, "reopened", s->reopened);
 			jw_u64(w, "failed", s->failed);
 			jw_u64(w, "sent", s->sent);
 			jw_u64(w, "answered", s->answered);
@@ -188,6 +189,34 @@ static void tail(struct jw *w, const struct run_report *r)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+}
+
+/* "connections" of a client run: counts, reopens, close reasons, connect latency. */
+static void client_connections(struct jw *w, const struct run_report *r, const struct client_config *cfg)
+{
+	const struct totals *t = &r->tot;
+	jw_obj_begin(w, "connections");
+	jw_u64(w, "target", cfg->conns);
+	jw_u64(w, "attempted", t->conn_attempts);
+	jw_u64(w, "established", t->conn_established);
+	jw_u64(w, "accepted", 0);
+	jw_u64(w, "peak_open", r->peak_open);
+	jw_u64(w, "failed", t->conn_failed);
+	if (t->conn_established - t->conn_reopened == cfg->conns && t->last_established_ns > r->start_ns) {
+		double s = (double)(t->last_established_ns - r->start_ns) / 1e9;
+		jw_double(w, "time_to_all_s", s);
+		jw_double(w, "conn_per_s", (double)cfg->conns / s);
+	}
+	jw_u64(w, "reopened", t->conn_reopened);
+	jw_double(w, "connect_rate_per_s", r->duration_s > 0 ? (double)t->conn_attempts / r->duration_s : 0);
+	jw_double(w, "longest_outage_s", (double)r->outage_ns / 1e9);
+	if (r->sock_start.present[SS_TCP_TW] && r->sock_end.present[SS_TCP_TW]) {
+		jw_u64(w, "time_wait_start", r->sock_start.v[SS_TCP_TW]);
+		jw_u64(w, "time_wait_end", r->sock_end.v[SS_TCP_TW]);
+	}
+	errors(w, t);
+	percentiles(w, "connect_latency_us", r->conn_lat, false);
+	jw_obj_end(w);
 }
 
 int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
@@ -212,6 +241,11 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_double(&w, "connect_rate", cfg->connect_rate);
 	jw_u64(&w, "connect_inflight", cfg->connect_inflight);
 	jw_u64(&w, "connect_timeout_us", cfg->connect_timeout_us);
+	jw_bool(&w, "reconnect", cfg->reconnect);
+	jw_u64(&w, "conn_lifetime_min_us", cfg->life_lo_us);
+	jw_u64(&w, "conn_lifetime_max_us", cfg->life_hi_us);
+	jw_u64(&w, "conn_requests", cfg->conn_requests);
+	jw_str(&w, "close", cfg->close_rst ? "rst" : "fin");
 	jw_str(&w, "source", cfg->source_spec);
 	if (cfg->source_iface)
 		jw_str(&w, "source_iface", cfg->source_iface);
@@ -271,27 +305,14 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	}
 	jw_obj_end(&w);
 	limits(&w, r);
-	jw_obj_begin(&w, "connections");
-	jw_u64(&w, "target", cfg->conns);
-	jw_u64(&w, "attempted", t->conn_attempts);
-	jw_u64(&w, "established", t->conn_established);
-	jw_u64(&w, "accepted", 0);
-	jw_u64(&w, "peak_open", r->peak_open);
-	jw_u64(&w, "failed", t->conn_failed);
-	if (t->conn_established == cfg->conns && t->last_established_ns > r->start_ns) {
-		double s = (double)(t->last_established_ns - r->start_ns) / 1e9;
-		jw_double(&w, "time_to_all_s", s);
-		jw_double(&w, "conn_per_s", (double)cfg->conns / s);
-	}
-	errors(&w, t);
-	percentiles(&w, "connect_latency_us", r->conn_lat, false);
-	jw_obj_end(&w);
+	client_connections(&w, r, cfg);
 	jw_obj_begin(&w, "requests");
 	jw_u64(&w, "intended", t->req_intended);
 	jw_u64(&w, "sent", t->req_sent);
 	jw_u64(&w, "answered", t->req_answered);
 	jw_u64(&w, "lost", t->req_lost);
 	jw_u64(&w, "errors", t->req_errors);
+	jw_u64(&w, "not_sent_down", t->req_not_sent);
 	jw_u64(&w, "bytes_in", t->bytes_in);
 	jw_u64(&w, "bytes_out", t->bytes_out);
 	if (cfg->proto == PROTO_DNS || cfg->proto == PROTO_HTTP)

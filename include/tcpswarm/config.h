@@ -46,6 +46,10 @@ struct client_config {
 	double connect_rate;    /* per second, 0 = unlimited */
 	uint64_t connect_inflight;
 	uint64_t connect_timeout_us;
+	bool reconnect;         /* reopen what closes, to hold -c (--reconnect on) */
+	uint64_t life_lo_us, life_hi_us; /* --conn-lifetime A-B; 0-0 = none */
+	uint64_t conn_requests; /* --conn-requests: close after N answers; 0 = none */
+	bool close_rst;         /* --close rst: SO_LINGER 0, no TIME-WAIT */
 	struct srcset sources;  /* empty: the kernel picks */
 	const char *source_spec;
 	const char *source_iface; /* every address of this interface, aliases included */

@@ -29,6 +29,8 @@ enum close_reason {
 	CR_PROTOCOL,        /* reply did not match what was sent */
 	CR_NO_CARRY,        /* no carry-over buffer left for a split frame */
 	CR_RUN_END,         /* closed by us at the end of the run */
+	CR_LIFETIME,        /* closed by us: --conn-lifetime passed (nothing in flight) */
+	CR_REQUESTS,        /* closed by us: --conn-requests answered (nothing in flight) */
 	CR__COUNT
 };
 
@@ -57,10 +59,13 @@ enum close_reason {
 	COUNTER_ARRAY(close, CR__COUNT)                                                \
 	COUNTER(listen_queue, sum)        /* server: all listeners' queues now */      \
 	COUNTER(listen_queue_peak, max)   /* server: fullest listener (one per worker) */ \
-	COUNTER(last_established_ns, max) /* client: monotonic time of the latest */   \
+	COUNTER(last_established_ns, max) /* client: monotonic time of the latest first open */ \
 	COUNTER_ARRAY(rcode, DNS_RCODES)  /* dns answers by RCODE */                   \
 	COUNTER_ARRAY(status, HTTP_CLASSES) /* http responses by class */              \
-	COUNTER(bad_length, sum)          /* http: body length differed from the one asked */
+	COUNTER(bad_length, sum)          /* http: body length differed from the one asked */ \
+	COUNTER(conn_reopened, sum)       /* client: established again on a slot that had been open */ \
+	COUNTER(req_not_sent, sum)        /* client: intended while the slot's connection was down */ \
+	COUNTER(outage_ns, max)           /* client: a worker's longest time with no connection open */
 
 typedef _Atomic uint64_t ctr_t;
 

@@ -42,6 +42,12 @@ struct diag_input {
 	uint64_t intended;               /* client: requests the schedule called for */
 	uint64_t p50_us;                 /* client: median latency from intended send times */
 	bool interrupted;                /* no drain: requests in flight were cut off, not lost */
+	/* client, holding -c */
+	bool reconnect;                  /* --reconnect on */
+	uint64_t not_sent_down;          /* intended while connections were down */
+	uint64_t outage_ns;              /* longest time no connection could be held (every worker) */
+	uint64_t churn_closes;           /* our own closes: --conn-lifetime, --conn-requests */
+	const struct sockstat *sock_start; /* before the run (TIME-WAIT growth), or NULL */
 };
 
 /* Fills d with the findings, ranked (highest score first). */

@@ -20,6 +20,7 @@ struct sample {
 	uint64_t sent, answered, errors, bytes_in, bytes_out;
 	uint64_t p50_us, p99_us;
 	uint64_t listen_queue;
+	uint64_t reopened; /* client: connections reopened */
 	struct kcounters kmoved; /* kernel counters' change over this second */
 };
 
@@ -47,6 +48,8 @@ struct run_report {
 	struct klimits limits;
 	struct kcounters kdelta; /* whole run */
 	struct sockstat sock_end;
+	struct sockstat sock_start; /* client: before connecting (TIME-WAIT left by churn) */
+	uint64_t outage_ns;    /* client: the shortest of the workers' longest outages */
 	/* memory: RSS growth over the connections held at the peak */
 	uint64_t rss_base, rss_at_peak;
 	double user_bytes_per_conn;

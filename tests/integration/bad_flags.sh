@@ -67,6 +67,13 @@ timeout 5 "$BIN" client http://127.0.0.1:1 -T 1s -q >/dev/null 2>"$WORK/err" || 
 ! grep -q "without brackets" "$WORK/err" || fail "URL target: $(cat "$WORK/err")"
 timeout 5 "$BIN" probe http://127.0.0.1:1 >/dev/null 2>"$WORK/err" || true
 ! grep -q "without brackets" "$WORK/err" || fail "probe URL target: $(cat "$WORK/err")"
+expect_usage_error "option --reconnect: 'maybe': expected off or on" client --reconnect maybe 127.0.0.1:1
+expect_usage_error "option --conn-lifetime" client --conn-lifetime 2s-1s 127.0.0.1:1
+expect_usage_error "option --conn-lifetime" client --conn-lifetime 0 127.0.0.1:1
+expect_usage_error "option --conn-lifetime" client --conn-lifetime soon 127.0.0.1:1
+expect_usage_error "option --conn-requests" client --conn-requests 0 127.0.0.1:1
+expect_usage_error "option --conn-requests" client --conn-requests many 127.0.0.1:1
+expect_usage_error "option --close: 'abort': expected fin or rst" client --close abort 127.0.0.1:1
 # help is not an error
 timeout 5 "$BIN" client --help >"$WORK/help" && grep -q -- "--connect-rate RATE" "$WORK/help" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"

@@ -107,15 +107,18 @@ EOF
 	wait_peer unbound "$UNBOUND_PID" "$port" "$WORK/unbound/unbound.log"
 }
 
-# start_nginx PORT MAXLEN: nginx in the foreground on 127.0.0.1:PORT serving
-# GET /?length=N as exactly N bytes for 1 <= N <= MAXLEN (static files
-# $WORK/www/len/N, chosen by try_files), 404 otherwise; keep-alive for long
-# runs. Sets NGINX_PID (the master; SIGTERM stops it and its worker). The
+# start_nginx PORT MAXLEN [KEEPALIVE_REQUESTS]: nginx in the foreground on
+# 127.0.0.1:PORT serving GET /?length=N as exactly N bytes for 1 <= N <=
+# MAXLEN (static files $WORK/www/len/N, chosen by try_files), 404 otherwise.
+# Keep-alive is nginx's stock one (keepalive_requests 1000, keepalive_timeout
+# 75s: what a user meets), or closes after KEEPALIVE_REQUESTS requests when
+# given. Sets NGINX_PID (the master; SIGTERM stops it and its worker). The
 # worker stays root (ignored when not root): $WORK is mode 0700, so a worker
 # switched to nobody could not read the files.
 start_nginx() {
-	local port=$1 maxlen=$2
-	local nginx n s
+	local port=$1 maxlen=$2 ka_requests=${3:-}
+	local nginx n s ka=""
+	[ -z "$ka_requests" ] || ka="keepalive_requests $ka_requests;"
 	nginx=$(peer_cmd nginx)
 	local d=$WORK/nginx
 	mkdir -p "$d/tmp" "$WORK/www/len"
@@ -144,8 +147,7 @@ http {
 	uwsgi_temp_path $d/tmp/uwsgi;
 	scgi_temp_path $d/tmp/scgi;
 	default_type application/octet-stream;
-	keepalive_requests 100000;
-	keepalive_timeout 120s;
+	$ka
 	sendfile on;
 	tcp_nodelay on;
 	server {

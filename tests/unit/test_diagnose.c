@@ -468,6 +468,82 @@ static void test_time_wait(void **state)
 	none(&f);
 }
 
+/* Churn: our own closes piling up TIME-WAIT while connects ran out of
+ * ports names TIME-WAIT (and the ports finding says why the ports went). */
+static void test_time_wait_from_churn(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct sockstat start;
+	fx_init(&f, true);
+	memset(&start, 0, sizeof(start));
+	start.present[SS_TCP_TW] = 1;
+	start.v[SS_TCP_TW] = 10;
+	f.ss.v[SS_TCP_TW] = 28000;
+	f.in.sock_start = &start;
+	f.in.churn_closes = 27990;
+	/* TIME-WAIT grew, but no connect failed: not a finding */
+	none(&f);
+	f.tot.errs[ES_EADDRNOTAVAIL] = 50;
+	run(&f);
+	const struct finding *tw = find(&f.d, "time_wait"), *ports = find(&f.d, "ephemeral_ports");
+	assert_non_null(tw);
+	assert_non_null(ports);
+	assert_string_equal(f.d.f[0].limit, "time_wait"); /* churn's TIME-WAIT explains the ports */
+	has_text(tw->evidence, "EADDRNOTAVAIL 50");
+	has_text(tw->evidence, "churn closed 27990 connections, TIME-WAIT went from 10 to 28000");
+	has_text(tw->fix, "--close rst");
+	has_text(ports->evidence, "churn closed 27990");
+	/* without churn, the same failures are the ports finding only */
+	f.in.churn_closes = 0;
+	assert_non_null(only(&f, "ephemeral_ports"));
+}
+
+/* No connection held for over a second while reconnecting: target_gone,
+ * first; not with --reconnect off, not for a second or less, not when
+ * nothing was ever established (the run's failure says that). */
+static void test_target_gone(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f, true);
+	f.in.reconnect = true;
+	f.in.outage_ns = 2500000000ULL;
+	f.in.not_sent_down = 2500;
+	f.tot.close[CR_RESET] = 20;
+	f.tot.errs[ES_ECONNREFUSED] = 100;
+	run(&f);
+	assert_string_equal(f.d.f[0].limit, "target_gone");
+	has_text(f.d.f[0].evidence, "for 2.5 s");
+	has_text(f.d.f[0].evidence, "connects refused 100");
+	has_text(f.d.f[0].evidence, "2500 intended requests could not be sent");
+	f.in.outage_ns = 1000000000ULL;
+	run(&f);
+	assert_null(find(&f.d, "target_gone"));
+	f.in.outage_ns = 2500000000ULL;
+	f.in.reconnect = false;
+	run(&f);
+	assert_null(find(&f.d, "target_gone"));
+	f.in.reconnect = true;
+	f.tot.conn_established = 0;
+	run(&f);
+	assert_null(find(&f.d, "target_gone"));
+}
+
+/* Requests not sent while connections were down are not the server's
+ * unread send buffers. */
+static void test_not_sent_down_is_not_throughput(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f, true);
+	f.in.intended = 60000;
+	f.in.not_sent_down = 10000;
+	none(&f);
+	f.in.not_sent_down = 0;
+	assert_non_null(only(&f, "server_throughput"));
+}
+
 static void test_refused(void **state)
 {
 	(void)state;
@@ -649,6 +725,9 @@ int main(void)
 		cmocka_unit_test(test_socket_memory),
 		cmocka_unit_test(test_conntrack),
 		cmocka_unit_test(test_time_wait),
+		cmocka_unit_test(test_time_wait_from_churn),
+		cmocka_unit_test(test_target_gone),
+		cmocka_unit_test(test_not_sent_down_is_not_throughput),
 		cmocka_unit_test(test_lost_when_interrupted),
 		cmocka_unit_test(test_unsent_means_server_did_not_read),
 		cmocka_unit_test(test_refused),
