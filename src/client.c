@@ -141,9 +141,12 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	ctr_add(&w->sh->c.conn_established, 1);
 	ctr_add(&w->sh->c.conn_open, 1);
 	reactor_timer_cancel(&w->r, &c->timer);
+	uint64_t resume = c->flags & CF_WAS_OPEN ? c->t_out : 0; /* a reopen resumes its schedule */
 	held_again(w, c);
 	c->t_next = UINT64_MAX; /* no schedule: nothing is ever due */
+	w->resume_ns = resume;
 	w->proto->on_open(w, c);
+	w->resume_ns = 0;
 }
 
 static void on_io(void *ctx, uint64_t data, uint32_t events)

@@ -29,6 +29,18 @@ uint64_t client_next_gap(struct cworker *w)
 
 uint64_t client_first_gap(struct cworker *w)
 {
+	uint64_t now = w->r.now_ns, resume = w->resume_ns;
+	if (resume) {
+		/* a reopened slot keeps its schedule: a fresh random phase after
+		 * every reopen would send early (measured: one request per
+		 * connection against an HTTP/1.0 server ran at 1.5x -r) */
+		if (resume > now)
+			return resume - now;
+		if (w->cfg->arrivals == ARRIVALS_POISSON)
+			return client_next_gap(w); /* memoryless: a fresh gap is the same law */
+		uint64_t gap = (uint64_t)w->req_gap_ns;
+		return gap ? (gap - (now - resume) % gap) % gap : 0; /* the first point at or after now */
+	}
 	double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)client_next_gap(w)
 							    : client_rnd_unit(w) * w->req_gap_ns;
 	return (uint64_t)first;
@@ -77,8 +89,15 @@ void client_count_down(struct cworker *w, uint64_t down_ns)
 {
 	if (w->req_gap_ns <= 0 || w->cfg->has_think)
 		return; /* no schedule, or a closed loop: nothing was intended */
-	/* the expected count of schedule points in the gap (exact on average
-	 * for uniform and poisson spacing); the fraction carries over */
+	/* uniform: the schedule points in [down from, now), exactly (down_ns is
+	 * counted from a point of the slot's schedule, and client_first_gap
+	 * resumes at the first point after it); poisson: the expected count,
+	 * the fraction carried over */
+	if (w->cfg->arrivals == ARRIVALS_UNIFORM) {
+		uint64_t gap = (uint64_t)w->req_gap_ns;
+		ctr_add(&w->sh->c.req_not_sent, gap ? (down_ns + gap - 1) / gap : 0);
+		return;
+	}
 	double x = (double)down_ns / w->req_gap_ns + w->not_sent_frac;
 	uint64_t n = (uint64_t)x;
 	w->not_sent_frac = x - (double)n;
@@ -99,7 +118,9 @@ static void open_ended(struct cworker *w, struct cconn *c, enum close_reason why
 	ctr_add(&w->sh->c.closed, 1);
 	if (why != CR_RUN_END)
 		ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
-	c->t_out = w->r.now_ns; /* down from now */
+	/* down from the next point of its schedule: one closed right after an
+	 * answer has missed nothing yet, and its schedule resumes from there */
+	c->t_out = c->t_next != UINT64_MAX && c->t_next > w->r.now_ns ? c->t_next : w->r.now_ns;
 	if (w->reopen_q && !w->none_open_since && ctr_get(&w->sh->c.conn_open) == 0)
 		w->none_open_since = w->r.now_ns;
 }

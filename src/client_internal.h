@@ -128,6 +128,7 @@ struct cworker {
 	uint64_t load_end_ns;     /* ctl->end_ns, or when this worker saw the load end (SIGINT) */
 	uint64_t none_open_since; /* no connection of this worker open since then (0: some are) */
 	double not_sent_frac;     /* the fraction of a request carried by client_count_down */
+	uint64_t resume_ns;       /* during on_open of a reopened slot: the schedule point it resumes from (0: none) */
 	double connect_gap_ns;    /* 0 = unlimited */
 	double req_gap_ns;        /* mean gap between requests on one connection */
 	size_t *src;              /* this worker's shard: indexes into cfg->sources */
