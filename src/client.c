@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "tcpswarm/carry.h"
+#include "tcpswarm/cpustat.h"
 #include "tcpswarm/reactor.h"
+#include "tcpswarm/stats.h"
 #include "client_internal.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -149,9 +151,13 @@ static void publish(struct cworker *w)
 	hist_merge(&w->sh->lat_pending, &w->lat);
 	hist_merge(&w->sh->lat_total, &w->lat);
 	hist_merge(&w->sh->conn_lat_total, &w->conn_lat);
+	wshared_add_honest(w->sh, &w->svc, &w->lag);
 	pthread_mutex_unlock(&w->sh->lock);
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
+	hist_reset(&w->svc);
+	hist_reset(&w->lag);
+	ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns()); /* is the generator the bottleneck? */
 }
 
 static void open_due(struct cworker *w)
@@ -287,6 +293,8 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
+	hist_reset(&w->svc);
+	hist_reset(&w->lag);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
 	w->scratch = calloc(1, CLIENT_SCRATCH_BYTES);
 	if (w->scratch)

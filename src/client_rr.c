@@ -40,6 +40,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 			return;
 		}
 		c->t_out = c->t_next;
+		c->lag_bucket = client_lag_code(client_lag_us(w, c->t_out)); /* leaves now */
 	}
 	if (!(c->flags & CF_WRITABLE))
 		return;
@@ -60,6 +61,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 	c->tx_off = 0;
 	c->seq_tx++;
 	ctr_add(&w->sh->c.req_sent, 1);
+	client_sent_late(w, client_lag_decode(c->lag_bucket), 1);
 	if (!w->cfg->has_think)
 		c->t_next += client_next_gap(w); /* the schedule goes on, answered or not */
 }
@@ -67,7 +69,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 /* One complete answer: count it, then schedule (think) or send (rate). */
 static void answered(struct cworker *w, struct cconn *c)
 {
-	client_answered(w, c, c->t_out);
+	client_answered(w, c, c->t_out, client_lag_decode(c->lag_bucket));
 	if (w->cfg->has_think) {
 		uint64_t lo = w->cfg->think_lo_us, hi = w->cfg->think_hi_us;
 		uint64_t think_us = lo + (uint64_t)(client_rnd_unit(w) * (double)(hi - lo));

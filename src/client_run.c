@@ -64,6 +64,7 @@ static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 		.answered = r->tot.req_answered, .interrupted = r->interrupted, .intended = r->tot.req_intended,
 		.p50_us = hist_percentile(r->lat, 50),
 	};
+	report_diag_honest(r, cfg, &in);
 	diagnose(&in, &r->diag);
 }
 
@@ -81,6 +82,7 @@ static int client_prepare(void *ctx, struct run *run)
 	struct run_report *rep = run->rep;
 	rep->is_client = true;
 	rep->conn_struct_bytes = client_conn_size();
+	rep->max_send_lag_us = cfg->max_send_lag_us;
 	rep->lat = malloc(sizeof(struct hist));
 	rep->conn_lat = malloc(sizeof(struct hist));
 	if (!rep->lat || !rep->conn_lat) {

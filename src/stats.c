@@ -17,6 +17,10 @@ struct wshared *wshared_alloc(size_t n)
 		hist_reset(&w[i].lat_pending);
 		hist_reset(&w[i].lat_total);
 		hist_reset(&w[i].conn_lat_total);
+		hist_reset(&w[i].svc_pending);
+		hist_reset(&w[i].svc_total);
+		hist_reset(&w[i].lag_pending);
+		hist_reset(&w[i].lag_total);
 	}
 	pthread_mutexattr_destroy(&a);
 	return w;
@@ -55,6 +59,35 @@ void wshared_take_latency(struct wshared *w, size_t n, struct hist *into)
 		if (w[i].lat_pending.count) {
 			hist_merge(into, &w[i].lat_pending);
 			hist_reset(&w[i].lat_pending);
+		}
+		pthread_mutex_unlock(&w[i].lock);
+	}
+}
+
+void wshared_add_honest(struct wshared *w, const struct hist *svc, const struct hist *lag)
+{
+	if (svc->count) {
+		hist_merge(&w->svc_pending, svc);
+		hist_merge(&w->svc_total, svc);
+	}
+	if (lag->count) {
+		hist_merge(&w->lag_pending, lag);
+		hist_merge(&w->lag_total, lag);
+	}
+}
+
+void wshared_take_honest(struct wshared *w, size_t n, struct hist *svc, struct hist *lag, int totals)
+{
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&w[i].lock);
+		if (totals) {
+			hist_merge(svc, &w[i].svc_total);
+			hist_merge(lag, &w[i].lag_total);
+		} else {
+			hist_merge(svc, &w[i].svc_pending);
+			hist_merge(lag, &w[i].lag_pending);
+			hist_reset(&w[i].svc_pending);
+			hist_reset(&w[i].lag_pending);
 		}
 		pthread_mutex_unlock(&w[i].lock);
 	}

@@ -60,7 +60,8 @@ enum close_reason {
 	COUNTER(last_established_ns, max) /* client: monotonic time of the latest */   \
 	COUNTER_ARRAY(rcode, DNS_RCODES)  /* dns answers by RCODE */                   \
 	COUNTER_ARRAY(status, HTTP_CLASSES) /* http responses by class */              \
-	COUNTER(bad_length, sum)          /* http: body length differed from the one asked */
+	COUNTER(bad_length, sum)          /* http: body length differed from the one asked */ \
+	COUNTER(cpu_ns, sum)              /* CPU time of the worker threads (thread clock) */
 
 typedef _Atomic uint64_t ctr_t;
 

@@ -42,7 +42,21 @@ struct diag_input {
 	uint64_t intended;               /* client: requests the schedule called for */
 	uint64_t p50_us;                 /* client: median latency from intended send times */
 	bool interrupted;                /* no drain: requests in flight were cut off, not lost */
+	/* who was the bottleneck (client): send lag, CPU busy shares 0..1 (-1
+	 * unknown), whether every target is on this host */
+	uint64_t lag_p99_us, max_send_lag_us; /* max 0: no lag threshold */
+	double worker_busy, host_share, host_busy;
+	unsigned workers, host_cpus;
+	bool target_loopback;
 };
+
+#define DIAG_BUSY 0.9 /* a CPU share at or above this is saturated */
+
+/* The client could not keep its schedule: send lag p99 above the limit, or
+ * its workers saturated. */
+bool diag_generator_bound(uint64_t lag_p99_us, uint64_t max_send_lag_us, double worker_busy);
+/* Client and server share this host and its CPUs were saturated. */
+bool diag_shared_host(bool target_loopback, double host_busy);
 
 /* Fills d with the findings, ranked (highest score first). */
 void diagnose(const struct diag_input *in, struct diagnosis *d);

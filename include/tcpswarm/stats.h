@@ -23,6 +23,8 @@ struct wshared {
 	struct hist lat_pending;           /* request latency since last take */
 	struct hist lat_total;
 	struct hist conn_lat_total;        /* connect latency, whole run */
+	struct hist svc_pending, svc_total; /* client: service time (from the actual send) */
+	struct hist lag_pending, lag_total; /* client: send lag (actual minus intended) */
 	atomic_int done;                   /* worker finished and published */
 	atomic_int phase_seen;             /* client: the run phase this worker acts on */
 	uint64_t rss_base;                 /* first worker of a process: its RSS before connecting */
@@ -41,5 +43,11 @@ void wshared_prefault(struct wshared *w, size_t n);
 void totals_collect(struct wshared *w, size_t n, struct totals *t);
 /* Moves every worker's pending latencies into `into` (and resets them). */
 void wshared_take_latency(struct wshared *w, size_t n, struct hist *into);
+/* A worker's service-time and send-lag figures since its last publish into
+ * its pending and total histograms (the caller holds w->lock). */
+void wshared_add_honest(struct wshared *w, const struct hist *svc, const struct hist *lag);
+/* Moves every worker's pending service times and send lags into svc and
+ * lag (and resets them); with totals, merges the whole-run ones instead. */
+void wshared_take_honest(struct wshared *w, size_t n, struct hist *svc, struct hist *lag, int totals);
 
 #endif
