@@ -130,8 +130,10 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 			return;
 	}
 	if (events & (EPOLLOUT | EPOLLERR)) {
+		w->unblocked = !(c->flags & CF_WRITABLE); /* the socket buffer had filled */
 		c->flags |= CF_WRITABLE;
 		w->proto->send_due(w, c);
+		w->unblocked = false;
 	}
 }
 
@@ -151,12 +153,13 @@ static void publish(struct cworker *w)
 	hist_merge(&w->sh->lat_pending, &w->lat);
 	hist_merge(&w->sh->lat_total, &w->lat);
 	hist_merge(&w->sh->conn_lat_total, &w->conn_lat);
-	wshared_add_honest(w->sh, &w->svc, &w->lag);
+	wshared_add_honest(w->sh, &w->svc, &w->lag, &w->own_lag);
 	pthread_mutex_unlock(&w->sh->lock);
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
 	hist_reset(&w->svc);
 	hist_reset(&w->lag);
+	hist_reset(&w->own_lag);
 	ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns()); /* is the generator the bottleneck? */
 }
 
@@ -295,6 +298,7 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	hist_reset(&w->conn_lat);
 	hist_reset(&w->svc);
 	hist_reset(&w->lag);
+	hist_reset(&w->own_lag);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
 	w->scratch = calloc(1, CLIENT_SCRATCH_BYTES);
 	if (w->scratch)

@@ -70,7 +70,12 @@ uint64_t client_lag_us(const struct cworker *w, uint64_t intended_ns)
 	return ((now > intended_ns ? now - intended_ns : 0) + 500) / 1000;
 }
 
-void client_sent_late(struct cworker *w, uint64_t lag_us, uint64_t n) { hist_record_n(&w->lag, lag_us, n); }
+void client_sent_late(struct cworker *w, uint64_t lag_us, uint64_t n)
+{
+	hist_record_n(&w->lag, lag_us, n);
+	if (!w->unblocked)
+		hist_record_n(&w->own_lag, lag_us, n);
+}
 
 uint16_t client_lag_code(uint64_t lag_us)
 {

@@ -124,6 +124,8 @@ struct cworker {
 	int phase;
 	struct hist lat, conn_lat; /* since the last publish */
 	struct hist svc, lag;      /* service time (from the actual send), send lag */
+	struct hist own_lag;       /* send lag of requests free to leave (not unblocked) */
+	bool unblocked;            /* sending because a full socket buffer or window freed */
 	struct rtt_ring *rtt;      /* --rtt-log ring of this worker, or NULL */
 	void *proto_state;         /* the protocol's per-worker state (init/free) */
 };
@@ -139,7 +141,9 @@ static inline uint32_t client_slot_of(const struct cworker *w, const struct ccon
  * time (from the actual one, lag_us later) histograms, counters, --rtt-log. */
 void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns, uint64_t lag_us);
 /* How late a request leaves now: now - intended in microseconds (rounded
- * like latency), recorded in the send-lag histogram for `n` requests. */
+ * like latency), recorded in the send-lag histogram for `n` requests; and,
+ * unless the send follows an unblock (w->unblocked: the server's
+ * backpressure, not the client's), in the generator's own-lag histogram. */
 uint64_t client_lag_us(const struct cworker *w, uint64_t intended_ns);
 void client_sent_late(struct cworker *w, uint64_t lag_us, uint64_t n);
 /* A send lag as a 16-bit code (its hist bucket) and back (the bucket's low

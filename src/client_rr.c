@@ -165,7 +165,9 @@ void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 			client_conn_close(w, c, rest > RR_MAX_CARRIED ? CR_PROTOCOL : CR_NO_CARRY, 0);
 			return;
 		}
+		w->unblocked = true; /* a request held by the full window: the server's wait */
 		rr_send_due(w, c); /* the answer may have freed the way for a due request */
+		w->unblocked = false;
 		if (c->state != CS_OPEN || reactor_read_drained((size_t)n, CLIENT_SCRATCH_BYTES - have, events))
 			return;
 	}

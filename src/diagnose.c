@@ -109,10 +109,24 @@ bool diag_shared_host(bool target_loopback, double host_busy) { return target_lo
 
 static double pct(double share) { return share < 0 ? -1 : share * 100; }
 
-/* Both ends on one saturated host: the machine is the limit. */
+/* Requests the schedule called for that were never sent, never answered or
+ * answered wrong; the end of a run leaves a few unsent, far below 0.5%. */
+static uint64_t unsent_of(const struct diag_input *in)
+{
+	uint64_t unsent = in->intended > in->sent ? in->intended - in->sent : 0;
+	return in->interrupted || unsent * 200 <= in->intended ? 0 : unsent;
+}
+
+/* Both ends on one saturated host, and the run fell short (its schedule
+ * slipped, or requests went unsent or unanswered): the machine is the
+ * limit. A saturated host that still served the run in full limited nothing. */
 static void shared_host(const struct diag_input *in, struct diagnosis *d)
 {
 	if (!in->is_client || !diag_shared_host(in->target_loopback, in->host_busy))
+		return;
+	bool short_run = diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy) ||
+			 unsent_of(in) || (!in->interrupted && in->tot->req_lost) || in->tot->req_errors;
+	if (!short_run)
 		return;
 	struct finding *f = add(d, "shared_host", 0);
 	if (!f)
@@ -143,10 +157,11 @@ static void generator(const struct diag_input *in, struct diagnosis *d)
 	if (in->host_busy >= 0)
 		say(host, sizeof(host), "; host %.0f%% busy (%u CPUs)", pct(in->host_busy), in->host_cpus);
 	say(f->evidence, sizeof(f->evidence),
-	    "send lag p99 %" PRIu64 " us (--max-send-lag %" PRIu64 " us); client workers %.0f%% busy (%u)%s%s",
+	    "send lag p99 %" PRIu64 " us of requests free to leave (--max-send-lag %" PRIu64 " us); client workers "
+	    "%.0f%% busy (%u)%s%s",
 	    in->lag_p99_us, in->max_send_lag_us, pct(in->worker_busy), in->workers, host,
 	    in->worker_busy >= 0 && in->worker_busy < DIAG_BUSY
-		    ? ": the workers had CPU to spare, so part of the lag may be full socket buffers" : "");
+		    ? ": the workers had CPU to spare, but their turns ran late (other work on this host?)" : "");
 	say(f->fix, sizeof(f->fix),
 	    "the client set the pace, so latency and rate measure the client: give it more CPUs (-w) or machines, "
 	    "or lower -r / -c per client");
@@ -337,9 +352,7 @@ static void lost(const struct diag_input *in, struct diagnosis *d)
 	 * stayed full, i.e. the server stopped reading. The end of a run leaves
 	 * at most about one per connection per 100 us tick unsent, far below
 	 * the 0.5% that counts here. */
-	uint64_t unsent = in->intended > in->sent ? in->intended - in->sent : 0;
-	if (in->interrupted || unsent * 200 <= in->intended)
-		unsent = 0;
+	uint64_t unsent = unsent_of(in);
 	if (!in->is_client || (!lost && !err && !unsent))
 		return;
 	/* requests the client itself could not send on time are not the server's */

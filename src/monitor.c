@@ -26,14 +26,15 @@ static int honest_init(struct monitor *m)
 		return 0;
 	m->svc_iv = malloc(sizeof(struct hist));
 	m->lag_iv = malloc(sizeof(struct hist));
+	m->own_iv = malloc(sizeof(struct hist));
 	r->svc = malloc(sizeof(struct hist));
 	r->send_lag = malloc(sizeof(struct hist));
-	if (!m->svc_iv || !m->lag_iv || !r->svc || !r->send_lag)
+	r->own_lag = malloc(sizeof(struct hist));
+	if (!m->svc_iv || !m->lag_iv || !m->own_iv || !r->svc || !r->send_lag || !r->own_lag)
 		return -1;
-	hist_reset(m->svc_iv);
-	hist_reset(m->lag_iv);
-	hist_reset(r->svc);
-	hist_reset(r->send_lag);
+	struct hist *all[] = {m->svc_iv, m->lag_iv, m->own_iv, r->svc, r->send_lag, r->own_lag};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		hist_reset(all[i]);
 	return 0;
 }
 
@@ -55,14 +56,16 @@ static void honest_tick(struct monitor *m, const struct totals *now, struct samp
 	}
 	if (!r->is_client)
 		return;
-	wshared_take_honest(m->sh, m->nworkers, m->svc_iv, m->lag_iv, 0);
+	wshared_take_honest(m->sh, m->nworkers, m->svc_iv, m->lag_iv, m->own_iv, 0);
 	s->svc_p50_us = hist_percentile(m->svc_iv, 50);
 	s->svc_p99_us = hist_percentile(m->svc_iv, 99);
 	s->lag_p99_us = hist_percentile(m->lag_iv, 99);
-	s->generator_bound = m->lag_iv->count && diag_generator_bound(s->lag_p99_us, r->max_send_lag_us, s->worker_busy);
+	s->own_lag_p99_us = hist_percentile(m->own_iv, 99);
+	s->generator_bound = diag_generator_bound(s->own_lag_p99_us, r->max_send_lag_us, s->worker_busy);
 	r->bound_seconds += s->generator_bound;
 	hist_reset(m->svc_iv);
 	hist_reset(m->lag_iv);
+	hist_reset(m->own_iv);
 }
 
 /* Busy shares over the whole load (start to now). */
@@ -89,9 +92,8 @@ static void honest_finish(struct monitor *m)
 	struct run_report *r = m->rep;
 	if (!r->is_client)
 		return;
-	wshared_take_honest(m->sh, m->nworkers, r->svc, r->send_lag, 1);
-	r->generator_bound = r->send_lag->count &&
-			     diag_generator_bound(hist_percentile(r->send_lag, 99), r->max_send_lag_us, r->worker_busy);
+	wshared_take_honest(m->sh, m->nworkers, r->svc, r->send_lag, r->own_lag, 1);
+	r->generator_bound = diag_generator_bound(hist_percentile(r->own_lag, 99), r->max_send_lag_us, r->worker_busy);
 }
 
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)
@@ -258,8 +260,10 @@ void monitor_destroy(struct monitor *m)
 	m->interval = NULL;
 	free(m->svc_iv);
 	free(m->lag_iv);
-	m->svc_iv = m->lag_iv = NULL;
+	free(m->own_iv);
+	m->svc_iv = m->lag_iv = m->own_iv = NULL;
 	free(m->rep->svc);
 	free(m->rep->send_lag);
-	m->rep->svc = m->rep->send_lag = NULL;
+	free(m->rep->own_lag);
+	m->rep->svc = m->rep->send_lag = m->rep->own_lag = NULL;
 }

@@ -134,18 +134,19 @@ static void honest_lines(FILE *out, const struct run_report *r)
 	char wb[16], hs[16], hb[16], lag[24], mx[24];
 	pct_line(out, "service", r->svc, true);
 	pct_line(out, "send lag", r->send_lag, false);
+	pct_line(out, " free to go", r->own_lag, false); /* not held by a full buffer or window */
 	share_text(wb, sizeof(wb), r->worker_busy);
 	share_text(hs, sizeof(hs), r->host_share);
 	share_text(hb, sizeof(hb), r->host_busy);
 	fprintf(out, "cpu            client workers %s busy (%u), %s of the host; host %s busy (%u CPUs)\n", wb, r->workers,
 		hs, hb, r->host_cpus);
-	units_fmt_duration(lag, sizeof(lag), r->send_lag && r->send_lag->count ? hist_percentile(r->send_lag, 99) : 0);
+	units_fmt_duration(lag, sizeof(lag), r->own_lag ? hist_percentile(r->own_lag, 99) : 0);
 	units_fmt_duration(mx, sizeof(mx), r->max_send_lag_us);
 	if (r->generator_bound)
-		fprintf(out, "generator      BOUND: send lag p99 %s (--max-send-lag %s), workers %s busy; %u of %zu seconds "
+		fprintf(out, "generator      BOUND: own send lag p99 %s (--max-send-lag %s), workers %s busy; %u of %zu seconds "
 			"flagged: the client set the pace, not the server\n", lag, mx, wb, r->bound_seconds, r->series.n);
 	else
-		fprintf(out, "generator      kept its schedule: send lag p99 %s (--max-send-lag %s), workers %s busy\n", lag, mx,
+		fprintf(out, "generator      kept its schedule: own send lag p99 %s (--max-send-lag %s), workers %s busy\n", lag, mx,
 			wb);
 }
 
@@ -304,7 +305,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 
 void report_diag_honest(const struct run_report *r, const struct client_config *cfg, struct diag_input *in)
 {
-	in->lag_p99_us = r->send_lag ? hist_percentile(r->send_lag, 99) : 0;
+	in->lag_p99_us = r->own_lag ? hist_percentile(r->own_lag, 99) : 0;
 	in->max_send_lag_us = r->max_send_lag_us;
 	in->worker_busy = r->worker_busy;
 	in->host_share = r->host_share;

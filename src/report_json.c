@@ -183,6 +183,7 @@ static void tail(struct jw *w, const struct run_report *r)
 			jw_u64(w, "service_p50_us", s->svc_p50_us);
 			jw_u64(w, "service_p99_us", s->svc_p99_us);
 			jw_u64(w, "send_lag_p99_us", s->lag_p99_us);
+			jw_u64(w, "own_send_lag_p99_us", s->own_lag_p99_us);
 			share(w, "client_cpu", s->worker_busy);
 			share(w, "host_cpu", s->host_busy);
 			jw_bool(w, "generator_bound", s->generator_bound);
@@ -210,6 +211,8 @@ static void honest(struct jw *w, const struct run_report *r)
 	hist_reset(&empty);
 	percentiles(w, "service_us", r->svc ? r->svc : &empty, true);
 	percentiles(w, "send_lag_us", r->send_lag ? r->send_lag : &empty, true);
+	/* the lag of requests free to leave: the generator's own (the verdict's) */
+	percentiles(w, "own_send_lag_us", r->own_lag ? r->own_lag : &empty, false);
 	jw_u64(w, "max_send_lag_us", r->max_send_lag_us);
 	share(w, "client_cpu", r->worker_busy);
 	share(w, "client_host_share", r->host_share);
@@ -383,7 +386,7 @@ static void csv_honest(FILE *f, const struct sample *s)
 	fputc(',', f);
 	if (s->host_busy >= 0)
 		fprintf(f, "%.3f", s->host_busy);
-	fprintf(f, ",%d\n", s->generator_bound ? 1 : 0);
+	fprintf(f, ",%d,%" PRIu64 "\n", s->generator_bound ? 1 : 0, s->own_lag_p99_us);
 }
 
 int report_csv(const char *path, const struct run_report *r)
@@ -393,7 +396,7 @@ int report_csv(const char *path, const struct run_report *r)
 		return -1;
 	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
 		   "accept_queue,listen_overflows,listen_drops,service_p50_us,service_p99_us,send_lag_p99_us,"
-		   "client_cpu,host_cpu,generator_bound\n");
+		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us\n");
 	for (size_t i = 0; i < r->series.n; i++) {
 		const struct sample *s = &r->series.v[i];
 		fprintf(f,

@@ -30,7 +30,7 @@ struct monitor {
 	/* client: this second's service times and send lags; CPU samples (the
 	 * workers' thread clocks, the host's /proc/stat) at the last tick and
 	 * at the start, for busy shares per second and over the load */
-	struct hist *svc_iv, *lag_iv;
+	struct hist *svc_iv, *lag_iv, *own_iv;
 	struct cpu_times host_prev, host_start;
 	bool have_host;
 	uint64_t cpu_prev_ns, wall_prev_ns;

@@ -23,7 +23,7 @@ struct sample {
 	struct kcounters kmoved; /* kernel counters' change over this second */
 	/* client: honest numbers (service time from the actual send, send lag,
 	 * CPU busy shares 0..1, -1 unknown) and the generator-bound verdict */
-	uint64_t svc_p50_us, svc_p99_us, lag_p99_us;
+	uint64_t svc_p50_us, svc_p99_us, lag_p99_us, own_lag_p99_us;
 	double worker_busy, host_busy;
 	bool generator_bound;
 };
@@ -65,6 +65,8 @@ struct run_report {
 	/* who was the bottleneck (client; the monitor fills them) */
 	struct hist *svc;        /* service time: answer minus actual send, whole run */
 	struct hist *send_lag;   /* actual send minus intended, every request sent */
+	struct hist *own_lag;    /* the same, of requests free to leave: not held by a full
+				  * socket buffer or window (that wait is the server's) */
 	uint64_t max_send_lag_us; /* --max-send-lag */
 	double worker_busy;      /* workers' thread CPU over their wall time, 0..1; -1 unknown */
 	double host_share;       /* workers' CPU over the host's CPU capacity, 0..1; -1 unknown */
