@@ -109,6 +109,13 @@ bool diag_shared_host(bool target_loopback, double host_busy) { return target_lo
 
 static double pct(double share) { return share < 0 ? -1 : share * 100; }
 
+/* The client could not keep its request schedule (a run that sent no
+ * request has no schedule to keep: connecting flat out is its job). */
+static bool generator_bound(const struct diag_input *in)
+{
+	return in->is_client && in->sent && diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy);
+}
+
 /* Requests the schedule called for that were never sent, never answered or
  * answered wrong; the end of a run leaves a few unsent, far below 0.5%. */
 static uint64_t unsent_of(const struct diag_input *in)
@@ -124,7 +131,7 @@ static void shared_host(const struct diag_input *in, struct diagnosis *d)
 {
 	if (!in->is_client || !diag_shared_host(in->target_loopback, in->host_busy))
 		return;
-	bool short_run = diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy) ||
+	bool short_run = generator_bound(in) ||
 			 unsent_of(in) || (!in->interrupted && in->tot->req_lost) || in->tot->req_errors;
 	if (!short_run)
 		return;
@@ -147,7 +154,7 @@ static void shared_host(const struct diag_input *in, struct diagnosis *d)
 /* The client could not keep its own schedule. */
 static void generator(const struct diag_input *in, struct diagnosis *d)
 {
-	if (!in->is_client || !diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy))
+	if (!generator_bound(in))
 		return;
 	struct finding *f = add(d, "generator", 0);
 	if (!f)
@@ -356,7 +363,7 @@ static void lost(const struct diag_input *in, struct diagnosis *d)
 	if (!in->is_client || (!lost && !err && !unsent))
 		return;
 	/* requests the client itself could not send on time are not the server's */
-	if (diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy))
+	if (generator_bound(in))
 		return;
 	struct finding *f = add(d, "server_throughput", lost + err + unsent);
 	if (!f)

@@ -61,7 +61,8 @@ static void honest_tick(struct monitor *m, const struct totals *now, struct samp
 	s->svc_p99_us = hist_percentile(m->svc_iv, 99);
 	s->lag_p99_us = hist_percentile(m->lag_iv, 99);
 	s->own_lag_p99_us = hist_percentile(m->own_iv, 99);
-	s->generator_bound = diag_generator_bound(s->own_lag_p99_us, r->max_send_lag_us, s->worker_busy);
+	/* a second that sent nothing has no schedule to keep (connecting flat out is the job) */
+	s->generator_bound = m->lag_iv->count && diag_generator_bound(s->own_lag_p99_us, r->max_send_lag_us, s->worker_busy);
 	r->bound_seconds += s->generator_bound;
 	hist_reset(m->svc_iv);
 	hist_reset(m->lag_iv);
@@ -93,7 +94,8 @@ static void honest_finish(struct monitor *m)
 	if (!r->is_client)
 		return;
 	wshared_take_honest(m->sh, m->nworkers, r->svc, r->send_lag, r->own_lag, 1);
-	r->generator_bound = diag_generator_bound(hist_percentile(r->own_lag, 99), r->max_send_lag_us, r->worker_busy);
+	r->generator_bound = r->send_lag->count &&
+			     diag_generator_bound(hist_percentile(r->own_lag, 99), r->max_send_lag_us, r->worker_busy);
 }
 
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)

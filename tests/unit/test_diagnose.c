@@ -730,6 +730,13 @@ static void test_generator(void **state)
 	f.in.lag_p99_us = 999999;
 	f.in.worker_busy = -1;
 	only(&f, "server_throughput");
+	/* a run that sent no request (connecting flat out) has no schedule to keep */
+	fx_init(&f, true);
+	f.in.sent = 0;
+	f.in.worker_busy = 1;
+	f.in.lag_p99_us = 0;
+	f.in.max_send_lag_us = 1000;
+	none(&f);
 	/* the server role has no generator */
 	fx_init(&f, false);
 	f.in.lag_p99_us = 180000;
