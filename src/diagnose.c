@@ -116,6 +116,14 @@ static bool generator_bound(const struct diag_input *in)
 	return in->is_client && in->sent && diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy);
 }
 
+/* The server held requests back (full socket buffers or windows) far longer
+ * than the client's own lateness: then the client was late, but it was not
+ * what bound the run, and the server's findings stand above it. */
+static bool server_held(const struct diag_input *in)
+{
+	return in->all_lag_p99_us > 2 * in->lag_p99_us + in->max_send_lag_us;
+}
+
 /* Requests the schedule called for that were never sent, never answered or
  * answered wrong; the end of a run leaves a few unsent, far below 0.5%. */
 static uint64_t unsent_of(const struct diag_input *in)
@@ -135,10 +143,11 @@ static void shared_host(const struct diag_input *in, struct diagnosis *d)
 			 unsent_of(in) || (!in->interrupted && in->tot->req_lost) || in->tot->req_errors;
 	if (!short_run)
 		return;
-	struct finding *f = add(d, "shared_host", 0);
+	struct finding *f = add(d, "shared_host", 1);
 	if (!f)
 		return;
-	f->score = DIAG_TOP;
+	if (!server_held(in))
+		f->score = DIAG_TOP;
 	double rest = in->host_share >= 0 ? in->host_busy - in->host_share : -1;
 	say(f->evidence, sizeof(f->evidence),
 	    "client and server share this host and its %u CPUs were %.0f%% busy over the load: the client's workers "
@@ -156,17 +165,21 @@ static void generator(const struct diag_input *in, struct diagnosis *d)
 {
 	if (!generator_bound(in))
 		return;
-	struct finding *f = add(d, "generator", 0);
+	struct finding *f = add(d, "generator", 1);
 	if (!f)
 		return;
-	f->score = DIAG_TOP - 1;
-	char host[96] = "";
+	if (!server_held(in))
+		f->score = DIAG_TOP - 1;
+	char host[96] = "", held[160] = "";
 	if (in->host_busy >= 0)
 		say(host, sizeof(host), "; host %.0f%% busy (%u CPUs)", pct(in->host_busy), in->host_cpus);
+	if (server_held(in))
+		say(held, sizeof(held), "; but requests the server held back (full buffers or window) left %" PRIu64
+		    " us late at p99: the server bound the run", in->all_lag_p99_us);
 	say(f->evidence, sizeof(f->evidence),
 	    "send lag p99 %" PRIu64 " us of requests free to leave (--max-send-lag %" PRIu64 " us); client workers "
-	    "%.0f%% busy (%u)%s%s",
-	    in->lag_p99_us, in->max_send_lag_us, pct(in->worker_busy), in->workers, host,
+	    "%.0f%% busy (%u)%s%s%s",
+	    in->lag_p99_us, in->max_send_lag_us, pct(in->worker_busy), in->workers, host, held,
 	    in->worker_busy >= 0 && in->worker_busy < DIAG_BUSY
 		    ? ": the workers had CPU to spare, but their turns ran late (other work on this host?)" : "");
 	say(f->fix, sizeof(f->fix),
@@ -363,7 +376,7 @@ static void lost(const struct diag_input *in, struct diagnosis *d)
 	if (!in->is_client || (!lost && !err && !unsent))
 		return;
 	/* requests the client itself could not send on time are not the server's */
-	if (generator_bound(in))
+	if (generator_bound(in) && !server_held(in))
 		return;
 	struct finding *f = add(d, "server_throughput", lost + err + unsent);
 	if (!f)

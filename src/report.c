@@ -306,6 +306,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 void report_diag_honest(const struct run_report *r, const struct client_config *cfg, struct diag_input *in)
 {
 	in->lag_p99_us = r->own_lag ? hist_percentile(r->own_lag, 99) : 0;
+	in->all_lag_p99_us = r->send_lag ? hist_percentile(r->send_lag, 99) : 0;
 	in->max_send_lag_us = r->max_send_lag_us;
 	in->worker_busy = r->worker_busy;
 	in->host_share = r->host_share;

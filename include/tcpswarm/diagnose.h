@@ -44,7 +44,8 @@ struct diag_input {
 	bool interrupted;                /* no drain: requests in flight were cut off, not lost */
 	/* who was the bottleneck (client): send lag, CPU busy shares 0..1 (-1
 	 * unknown), whether every target is on this host */
-	uint64_t lag_p99_us, max_send_lag_us; /* max 0: no lag threshold */
+	uint64_t lag_p99_us, max_send_lag_us; /* own send lag (requests free to go); max 0: no limit */
+	uint64_t all_lag_p99_us;              /* send lag of every request, held back ones included */
 	double worker_busy, host_share, host_busy;
 	unsigned workers, host_cpus;
 	bool target_loopback;

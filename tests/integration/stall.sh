@@ -64,4 +64,8 @@ json "$H" '.latency_us.p99 >= 150000' >/dev/null || fail "http: latency p99 hide
 json "$H" '.service_us.p99 * 2 < .latency_us.p99' >/dev/null ||
 	fail "http: service p99 should sit well below latency p99: $(figures "$H")"
 json "$H" '.send_lag_us.p99 >= 100000' >/dev/null || fail "http: the late requests show no send lag: $(figures "$H")"
+# the requests the stall held back waited far longer than the client's own
+# lateness: a server finding, when there is one, ranks first
+json "$H" '[.diagnosis[].limit] | index("server_throughput") == null or .[0] == "server_throughput"' >/dev/null ||
+	fail "http: the server's shortfall ranked below the client: $(jq -c '[.diagnosis[].limit]' "$H")"
 echo "PASS stall: echo $(figures "$E"); http $(figures "$H")"

@@ -730,6 +730,19 @@ static void test_generator(void **state)
 	f.in.lag_p99_us = 999999;
 	f.in.worker_busy = -1;
 	only(&f, "server_throughput");
+	/* the client was late, but the server held requests back far longer: the
+	 * server's finding stands, first, and the generator's is worded so */
+	fx_saturated(&f);
+	f.in.host_busy = 0.5;
+	f.in.lag_p99_us = 3000;
+	f.in.all_lag_p99_us = 2200000;
+	run(&f);
+	assert_int_equal(f.d.n, 2);
+	assert_string_equal(f.d.f[0].limit, "server_throughput");
+	assert_string_equal(f.d.f[1].limit, "generator");
+	has_text(f.d.f[1].evidence, "requests the server held back (full buffers or window) left 2200000 us late");
+	f.in.all_lag_p99_us = 3000 * 2 + 1000; /* at the bound: the client's lateness explains it */
+	only(&f, "generator");
 	/* a run that sent no request (connecting flat out) has no schedule to keep */
 	fx_init(&f, true);
 	f.in.sent = 0;
@@ -766,6 +779,12 @@ static void test_shared_host(void **state)
 	assert_int_equal(f.d.n, 2);
 	assert_string_equal(f.d.f[0].limit, "shared_host");
 	assert_string_equal(f.d.f[1].limit, "server_throughput");
+	/* the machine saturated while the server held requests back: below the server */
+	fx_saturated(&f);
+	f.in.all_lag_p99_us = 2000000;
+	run(&f);
+	assert_string_equal(f.d.f[0].limit, "server_throughput");
+	assert_non_null(find(&f.d, "shared_host"));
 	/* a remote target: its CPUs are its own */
 	fx_saturated(&f);
 	f.in.target_loopback = false;
