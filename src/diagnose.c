@@ -176,12 +176,12 @@ static void generator(const struct diag_input *in, struct diagnosis *d)
 	if (server_held(in))
 		say(held, sizeof(held), "; but requests the server held back (full buffers or window) left %" PRIu64
 		    " us late at p99: the server bound the run", in->all_lag_p99_us);
+	else if (in->worker_busy >= 0 && in->worker_busy < DIAG_BUSY)
+		say(held, sizeof(held), ": the workers had CPU to spare, but their turns ran late (other work on this host?)");
 	say(f->evidence, sizeof(f->evidence),
 	    "send lag p99 %" PRIu64 " us of requests free to leave (--max-send-lag %" PRIu64 " us); client workers "
-	    "%.0f%% busy (%u)%s%s%s",
-	    in->lag_p99_us, in->max_send_lag_us, pct(in->worker_busy), in->workers, host, held,
-	    in->worker_busy >= 0 && in->worker_busy < DIAG_BUSY
-		    ? ": the workers had CPU to spare, but their turns ran late (other work on this host?)" : "");
+	    "%.0f%% busy (%u)%s%s",
+	    in->lag_p99_us, in->max_send_lag_us, pct(in->worker_busy), in->workers, host, held);
 	say(f->fix, sizeof(f->fix),
 	    "the client set the pace, so latency and rate measure the client: give it more CPUs (-w) or machines, "
 	    "or lower -r / -c per client");

@@ -741,6 +741,7 @@ static void test_generator(void **state)
 	assert_string_equal(f.d.f[0].limit, "server_throughput");
 	assert_string_equal(f.d.f[1].limit, "generator");
 	has_text(f.d.f[1].evidence, "requests the server held back (full buffers or window) left 2200000 us late");
+	has_text(f.d.f[1].evidence, "the server bound the run");
 	f.in.all_lag_p99_us = 3000 * 2 + 1000; /* at the bound: the client's lateness explains it */
 	only(&f, "generator");
 	/* a run that sent no request (connecting flat out) has no schedule to keep */
