@@ -18,6 +18,16 @@
 # finer than that on a loaded machine.
 source "$(dirname "$0")/lib.sh"
 
+# the knob is given whole: both options, the stall shorter than its period
+for bad in "--stall-for 300ms" "--stall-every 1s" "--stall-every 1s --stall-for 1s"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$BIN" server -p 1 $bad >"$WORK/bad.out" 2>&1 || rc=$?
+	[ "$rc" -eq 2 ] || fail "server $bad: exit $rc, want 2"
+	grep -q "option --stall-every and --stall-for\|options --stall-every and --stall-for" "$WORK/bad.out" ||
+		fail "server $bad: $(cat "$WORK/bad.out")"
+done
+
 # run_case NAME SERVER_MODE CLIENT_ARGS...: one stalled server, one client run
 run_case() {
 	local name=$1 mode=$2
