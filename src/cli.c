@@ -129,6 +129,7 @@ C_SET(quiet, cli_value_flag, com.quiet)
 GATE_SETTER(c_expect_conns, struct client_config, units_parse_count, expect_conns, has_expect_conns)
 GATE_SETTER(c_max_error_rate, struct client_config, units_parse_fraction, max_error_rate, has_max_error_rate)
 GATE_SETTER(c_max_p99, struct client_config, units_parse_duration, max_p99_us, has_max_p99)
+C_SET(max_send_lag, units_parse_duration, max_send_lag_us)
 
 static int c_think(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -169,6 +170,8 @@ S_SET(accept_pause, units_parse_duration, accept_pause_us)
 S_SET(json, cli_value_string, com.json_path)
 S_SET(csv, cli_value_string, com.csv_path)
 S_SET(quiet, cli_value_flag, com.quiet)
+S_SET(stall_every, units_parse_duration, stall_every_us)
+S_SET(stall_for, units_parse_duration, stall_for_us)
 
 static int s_answer(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -245,6 +248,7 @@ static const struct opt client_opts[] = {
 	{"expect-connections", 0, c_expect_conns, "N", "exit 1 unless at least N connections were established", NULL, NULL},
 	{"max-error-rate", 0, c_max_error_rate, "X", "exit 1 if (failed connects + request errors + lost) / attempts exceeds X (0.01 or 1%)", NULL, NULL},
 	{"max-p99", 0, c_max_p99, "TIME", "exit 1 if request latency p99 exceeds TIME", NULL, NULL},
+	{"max-send-lag", 0, c_max_send_lag, "TIME", "send lag p99 above this marks the run generator-bound (the client, not the server, set the pace)", "1ms", NULL},
 	{0},
 };
 
@@ -264,6 +268,8 @@ static const struct opt server_opts[] = {
 	{"json", 0, s_json, "FILE", "write the whole run as JSON", NULL, NULL},
 	{"csv", 0, s_csv, "FILE", "write the per-second series as CSV", NULL, NULL},
 	{"quiet", 'q', s_quiet, NULL, "no live line, summary only", NULL, NULL},
+	{"stall-every", 0, s_stall_every, "TIME", "test knob: every TIME each worker stops serving (reads, writes, accepts) for --stall-for", "0", NULL},
+	{"stall-for", 0, s_stall_for, "TIME", "test knob: how long each --stall-every stall lasts", "0", NULL},
 	{0},
 };
 
@@ -594,6 +600,10 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 		return rc;
 	if (cfg->backlog == 0 || cfg->backlog > 0x7fffffff) {
 		fprintf(err, "tcpswarm server: option --backlog: expected 1 to 2147483647\n");
+		return -1;
+	}
+	if ((cfg->stall_every_us != 0) != (cfg->stall_for_us != 0) || cfg->stall_for_us >= cfg->stall_every_us + !cfg->stall_every_us) {
+		fprintf(err, "tcpswarm server: options --stall-every and --stall-for: give both, --stall-for shorter than --stall-every\n");
 		return -1;
 	}
 	return 0;

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "tcpswarm/carry.h"
+#include "tcpswarm/cpustat.h"
 #include "tcpswarm/reactor.h"
+#include "tcpswarm/stats.h"
 #include "client_internal.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -172,8 +174,10 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 			return;
 	}
 	if ((events & (EPOLLOUT | EPOLLERR)) && !(c->flags & CF_RETIRE)) {
+		w->unblocked = !(c->flags & CF_WRITABLE); /* the socket buffer had filled */
 		c->flags |= CF_WRITABLE;
 		w->proto->send_due(w, c);
+		w->unblocked = false;
 	}
 }
 
@@ -204,9 +208,14 @@ static void publish(struct cworker *w)
 	hist_merge(&w->sh->lat_pending, &w->lat);
 	hist_merge(&w->sh->lat_total, &w->lat);
 	hist_merge(&w->sh->conn_lat_total, &w->conn_lat);
+	wshared_add_honest(w->sh, &w->svc, &w->lag, &w->own_lag);
 	pthread_mutex_unlock(&w->sh->lock);
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
+	hist_reset(&w->svc);
+	hist_reset(&w->lag);
+	hist_reset(&w->own_lag);
+	ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns()); /* is the generator the bottleneck? */
 }
 
 /* --connect-rate over every connect, first opens and reopens alike: true
@@ -407,6 +416,9 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
+	hist_reset(&w->svc);
+	hist_reset(&w->lag);
+	hist_reset(&w->own_lag);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
 	bool hold_ok = alloc_hold(w);
 	w->scratch = calloc(1, CLIENT_SCRATCH_BYTES);

@@ -165,11 +165,33 @@ void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why
 	c->fd = -1;
 }
 
-void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns)
+uint64_t client_lag_us(const struct cworker *w, uint64_t intended_ns)
+{
+	uint64_t now = w->r.now_ns;
+	return ((now > intended_ns ? now - intended_ns : 0) + 500) / 1000;
+}
+
+void client_sent_late(struct cworker *w, uint64_t lag_us, uint64_t n)
+{
+	hist_record_n(&w->lag, lag_us, n);
+	if (!w->unblocked)
+		hist_record_n(&w->own_lag, lag_us, n);
+}
+
+uint16_t client_lag_code(uint64_t lag_us)
+{
+	_Static_assert(HIST_BUCKETS <= 65536, "a bucket index fits 16 bits");
+	return (uint16_t)hist_bucket_of(lag_us > HIST_MAX_US ? HIST_MAX_US : lag_us);
+}
+
+uint64_t client_lag_decode(uint16_t code) { return code ? hist_bucket_low(code) : 0; }
+
+void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns, uint64_t lag_us)
 {
 	uint64_t now = w->r.now_ns;
 	uint64_t lat_us = ((now > intended_ns ? now - intended_ns : 0) + 500) / 1000;
 	hist_record(&w->lat, lat_us);
+	hist_record(&w->svc, lat_us > lag_us ? lat_us - lag_us : 0);
 	if (w->rtt) {
 		struct rtt_rec x = {.t_us = (now - w->ctl->start_ns) / 1000, .lat_us = lat_us,
 				    .conn = client_slot_of(w, c) * w->nworkers + w->id, .req = c->seq_rx};

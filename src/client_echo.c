@@ -21,6 +21,16 @@ static void echo_on_open(struct cworker *w, struct cconn *c)
 		reactor_timer_at(&w->r, &c->timer, c->t_next);
 }
 
+/* The send lag a frame of this batch carries: a frame resumed after a
+ * partial write keeps the one its first bytes went out with (in t_out). */
+static uint32_t frame_lag(const struct cworker *w, const struct cconn *c, size_t k, uint64_t t)
+{
+	if (k == 0 && c->tx_off)
+		return (uint32_t)c->t_out;
+	uint64_t lag = client_lag_us(w, t);
+	return lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag;
+}
+
 /* Builds the frames due now (at most one batch) into scratch; their
  * intended times go to times[], and times[nf] is the one after the last.
  * Returns the bytes built. */
@@ -35,7 +45,8 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 	if (w->cfg->closed_loop && max > w->cfg->inflight - (c->seq_tx - c->seq_rx))
 		max = (size_t)(w->cfg->inflight - (c->seq_tx - c->seq_rx)); /* -r max: keep K in flight */
 	while (nf < max && t <= now && t < w->ctl->end_ns) {
-		struct echo_hdr h = {.conn = client_slot_of(w, c), .seq = c->seq_tx + (uint32_t)nf, .intended_ns = t};
+		struct echo_hdr h = {.conn = client_slot_of(w, c), .seq = c->seq_tx + (uint32_t)nf, .intended_ns = t,
+				     .lag_us = frame_lag(w, c, nf, t)};
 		if (nf == 0 && c->tx_off) {
 			proto_echo_build_part(w->scratch, fsz, &h, c->tx_off, fsz - c->tx_off);
 			len = fsz - c->tx_off;
@@ -49,6 +60,13 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 	times[nf] = t;
 	*nf_out = nf;
 	return len;
+}
+
+/* The send lag of the `done` frames just written whole. */
+static void record_lags(struct cworker *w, const struct cconn *c, const uint64_t *times, size_t done)
+{
+	for (size_t k = 0; k < done; k++)
+		client_sent_late(w, frame_lag(w, c, k, times[k]), 1);
 }
 
 /* Sends every request whose intended time has come, in batches; stops at
@@ -70,6 +88,9 @@ static void echo_send_due(struct cworker *w, struct cconn *c)
 			return;
 		size_t done_bytes = (size_t)n + c->tx_off; /* counted from frame start */
 		size_t done = done_bytes / fsz;
+		record_lags(w, c, times, done);
+		if (done_bytes % fsz) /* a frame left in part: its rest keeps its lag */
+			c->t_out = frame_lag(w, c, done, times[done]);
 		c->tx_off = (uint16_t)(done_bytes % fsz);
 		c->seq_tx += (uint32_t)done;
 		c->t_next = times[done];
@@ -97,7 +118,7 @@ static int reply_done(void *ctx, const uint8_t *hdr)
 	if (proto_echo_parse(hdr, &h) < 0 || h.conn != client_slot_of(w, c) || h.seq != c->seq_rx ||
 	    c->seq_rx == c->seq_tx)
 		return -1;
-	client_answered(w, c, h.intended_ns);
+	client_answered(w, c, h.intended_ns, h.lag_us);
 	return 0;
 }
 

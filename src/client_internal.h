@@ -43,8 +43,10 @@ enum {
 /* One connection: 64 bytes, no buffer. While connecting, t_next holds the
  * connect start time; once open, the intended time of the next request
  * (UINT64_MAX: none). t_out is the intended time of the request in flight
- * (dns/http: one at a time; echo frames carry theirs) while open; while the
- * slot is down (closed or reconnecting), the time it went down (0: never
+ * (dns/http: one at a time; echo frames carry theirs, and echo keeps in
+ * t_out the send lag of a frame written only in part, so its rest is
+ * rebuilt byte for byte) while open; while the slot is down (closed or
+ * reconnecting), the point of its schedule it went down from (0: never
  * down). Everything per connection is reset on reopen (client.c). */
 struct cconn {
 	struct tw_node timer; /* connect timeout, then the send schedule */
@@ -59,7 +61,13 @@ struct cconn {
 	uint32_t seq_rx;      /* next sequence number expected back */
 	uint32_t carry;       /* carry slot: a split reply's bytes and parser state, or 0 */
 	uint16_t tx_off;      /* bytes of frame seq_tx already written */
-	uint16_t rx_off;      /* bytes of frame seq_rx already read */
+	union {
+		uint16_t rx_off;     /* echo: bytes of frame seq_rx already read */
+		uint16_t lag_bucket; /* dns/http: send lag of the request in flight, as
+				      * its hist bucket (client_lag_code): the slot had
+				      * no room for a 32-bit lag, and the histogram
+				      * cannot tell a bucket from the value anyway */
+	};
 };
 _Static_assert(sizeof(struct cconn) <= 64, "per-connection budget is 64 bytes");
 
@@ -139,6 +147,9 @@ struct cworker {
 	uint64_t next_publish_ns;
 	int phase;
 	struct hist lat, conn_lat; /* since the last publish */
+	struct hist svc, lag;      /* service time (from the actual send), send lag */
+	struct hist own_lag;       /* send lag of requests free to leave (not unblocked) */
+	bool unblocked;            /* sending because a full socket buffer or window freed */
 	struct rtt_ring *rtt;      /* --rtt-log ring of this worker, or NULL */
 	void *proto_state;         /* the protocol's per-worker state (init/free) */
 };
@@ -150,8 +161,19 @@ static inline uint32_t client_slot_of(const struct cworker *w, const struct ccon
 
 /* --- client_conn.c: what every protocol calls --------------------------- */
 
-/* Records one answer: latency histogram, counters, --rtt-log. */
-void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns);
+/* Records one answer: latency (from the intended send time) and service
+ * time (from the actual one, lag_us later) histograms, counters, --rtt-log. */
+void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns, uint64_t lag_us);
+/* How late a request leaves now: now - intended in microseconds (rounded
+ * like latency), recorded in the send-lag histogram for `n` requests; and,
+ * unless the send follows an unblock (w->unblocked: the server's
+ * backpressure, not the client's), in the generator's own-lag histogram. */
+uint64_t client_lag_us(const struct cworker *w, uint64_t intended_ns);
+void client_sent_late(struct cworker *w, uint64_t lag_us, uint64_t n);
+/* A send lag as a 16-bit code (its hist bucket) and back (the bucket's low
+ * value: service time is overstated by at most 1/1024 of the lag). */
+uint16_t client_lag_code(uint64_t lag_us);
+uint64_t client_lag_decode(uint16_t code);
 /* Counts a connection's end and frees its timer and carry; leaves the fd. */
 void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err);
 /* client_conn_end, then closes the socket. */

@@ -35,29 +35,36 @@ static uint8_t *slot_of(struct cworker *w, struct cconn *c, bool create)
 	return carry_ptr(&w->carry, c->carry);
 }
 
-/* Keeps the intended time of request seq. false when no slot was left. */
+/* Keeps the intended time of request seq and how late it left, packed in
+ * 8 bytes: microseconds since the run's start (48 bits: 8 years) and the
+ * send lag as its histogram bucket (16 bits, client_lag_code). false when no
+ * slot was left. */
 static bool store_time(struct cworker *w, struct cconn *c, uint32_t seq, uint64_t t)
 {
+	uint64_t rel_us = (t > w->ctl->start_ns ? t - w->ctl->start_ns : 0) / 1000;
+	uint64_t v = rel_us << 16 | client_lag_code(client_lag_us(w, t));
 	uint32_t k = (uint32_t)w->cfg->inflight;
 	if (k == 1) {
-		c->t_out = t;
+		c->t_out = v;
 		return true;
 	}
 	uint8_t *s = slot_of(w, c, true);
 	if (!s)
 		return false;
-	memcpy(s + RAW_SLOT_HDR + (size_t)(seq % k) * 8, &t, 8);
+	memcpy(s + RAW_SLOT_HDR + (size_t)(seq % k) * 8, &v, 8);
 	return true;
 }
 
-static uint64_t load_time(struct cworker *w, struct cconn *c, uint32_t seq)
+/* The intended time of request seq (ns) and its send lag (us). */
+static uint64_t load_time(struct cworker *w, struct cconn *c, uint32_t seq, uint64_t *lag_us)
 {
 	uint32_t k = (uint32_t)w->cfg->inflight;
-	uint64_t t = c->t_out;
+	uint64_t v = c->t_out;
 	uint8_t *s = k > 1 ? slot_of(w, c, false) : NULL;
 	if (s)
-		memcpy(&t, s + RAW_SLOT_HDR + (size_t)(seq % k) * 8, 8);
-	return t;
+		memcpy(&v, s + RAW_SLOT_HDR + (size_t)(seq % k) * 8, 8);
+	*lag_us = client_lag_decode((uint16_t)v);
+	return w->ctl->start_ns + (v >> 16) * 1000;
 }
 
 static void raw_on_open(struct cworker *w, struct cconn *c)
@@ -70,6 +77,17 @@ static void raw_on_open(struct cworker *w, struct cconn *c)
 		c->t_next = w->r.now_ns + client_first_gap(w);
 	/* else t_next stays UINT64_MAX: the connection is held idle */
 	w->proto->send_due(w, c);
+}
+
+/* The send lag of request seq: kept with its time when replies are framed
+ * (a request written in parts keeps the lag of its first byte). */
+static uint64_t framed_lag(struct cworker *w, struct cconn *c, uint32_t seq, uint64_t t)
+{
+	if (w->cfg->raw_framing.kind == PROTO_RAW_REPLY_NONE)
+		return client_lag_us(w, t);
+	uint64_t lag_us;
+	load_time(w, c, seq, &lag_us);
+	return lag_us;
 }
 
 /* Writes what is left of the first message. true when requests may go. */
@@ -157,6 +175,8 @@ static void raw_send_due(struct cworker *w, struct cconn *c)
 			return;
 		size_t done_bytes = (size_t)n + c->tx_off;
 		size_t done = done_bytes / cfg->raw_msg_len;
+		for (size_t i = 0; i < done; i++) /* send lag: how late each left (its first byte) */
+			client_sent_late(w, framed_lag(w, c, c->seq_tx + (uint32_t)i, times[i]), 1);
 		c->tx_off = (uint16_t)(done_bytes % cfg->raw_msg_len);
 		c->seq_tx += (uint32_t)done;
 		c->t_next = times[done];
@@ -194,8 +214,10 @@ static int take_replies(struct cworker *w, struct cconn *c, const uint8_t *p, si
 		c->flags &= ~RAW_FIRST_RX; /* the handshake's reply: not an answer */
 		k--;
 	}
-	for (size_t i = 0; i < k; i++)
-		client_answered(w, c, load_time(w, c, c->seq_rx));
+	for (size_t i = 0; i < k; i++) {
+		uint64_t lag_us, t = load_time(w, c, c->seq_rx, &lag_us);
+		client_answered(w, c, t, lag_us);
+	}
 	if (used < len)
 		return -1;
 	bool keep = st.v || (w->cfg->inflight > 1 && outstanding(c));

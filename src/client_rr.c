@@ -40,6 +40,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 			return;
 		}
 		c->t_out = c->t_next;
+		c->lag_bucket = client_lag_code(client_lag_us(w, c->t_out)); /* leaves now */
 	}
 	if (!(c->flags & CF_WRITABLE))
 		return;
@@ -60,6 +61,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 	c->tx_off = 0;
 	c->seq_tx++;
 	ctr_add(&w->sh->c.req_sent, 1);
+	client_sent_late(w, client_lag_decode(c->lag_bucket), 1);
 	if (!w->cfg->has_think && !w->cfg->closed_loop)
 		c->t_next += client_next_gap(w); /* the schedule goes on, answered or not */
 }
@@ -68,7 +70,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
  * (-r max: latency is service time) or send (rate). */
 void rr_answered(struct cworker *w, struct cconn *c)
 {
-	client_answered(w, c, c->t_out);
+	client_answered(w, c, c->t_out, client_lag_decode(c->lag_bucket));
 	if (w->cfg->closed_loop)
 		c->t_next = w->r.now_ns;
 	if (w->cfg->has_think) {
@@ -173,7 +175,9 @@ void rr_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 			client_conn_close(w, c, rest > RR_MAX_CARRIED ? CR_PROTOCOL : CR_NO_CARRY, 0);
 			return;
 		}
+		w->unblocked = true; /* a request held by the full window: the server's wait */
 		rr_send_due(w, c); /* the answer may have freed the way for a due request */
+		w->unblocked = false;
 		if (c->state != CS_OPEN || reactor_read_drained((size_t)n, CLIENT_SCRATCH_BYTES - have, events))
 			return;
 	}

@@ -68,6 +68,7 @@ static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 		.not_sent_down = r->tot.req_not_sent, .outage_ns = r->outage_ns,
 		.churn_closes = r->tot.close[CR_LIFETIME] + r->tot.close[CR_REQUESTS], .sock_start = &r->sock_start,
 	};
+	report_diag_honest(r, cfg, &in);
 	diagnose(&in, &r->diag);
 }
 
@@ -122,6 +123,7 @@ static int client_prepare(void *ctx, struct run *run)
 	struct run_report *rep = run->rep;
 	rep->is_client = true;
 	rep->conn_struct_bytes = client_conn_size();
+	rep->max_send_lag_us = cfg->max_send_lag_us;
 	rep->lat = malloc(sizeof(struct hist));
 	rep->conn_lat = malloc(sizeof(struct hist));
 	if (!rep->lat || !rep->conn_lat) {

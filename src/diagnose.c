@@ -36,28 +36,163 @@ static int64_t lim(const struct diag_input *in, enum kl l, int i)
 	return in->limits && in->limits->n[l] > i ? in->limits->v[l][i] : -1;
 }
 
+/* Above every count-weighted finding: what set the pace comes first. */
+#define DIAG_TOP 2000000000
+
+/* ListenOverflows and ListenDrops count for the whole host. This server's
+ * own evidence is its listener's sampled queue at the effective backlog; a
+ * client's is connects of its own that failed or timed out while the
+ * target is on this host. Without it the counters are only a note. */
+static bool own_queue_evidence(const struct diag_input *in)
+{
+	if (!in->is_client) /* its own listener at the limit is its own evidence */
+		return in->backlog_effective > 0 && in->listen_queue_peak >= (uint64_t)in->backlog_effective;
+	if (!kd(in, KC_LISTEN_OVERFLOWS) && !kd(in, KC_LISTEN_DROPS))
+		return false; /* no handshake was dropped anywhere on this host */
+	/* a dropped handshake shows on the client as a connect that timed out
+	 * (SYN or final ACK lost, retransmitted until --connect-timeout), never
+	 * as a refusal: ECONNREFUSED is a RST from a port nobody listens on */
+	return in->target_loopback && (in->tot->close[CR_CONNECT_TIMEOUT] || in->tot->errs[ES_ETIMEDOUT]);
+}
+
+/* Run last, so among equal scores it ranks below every finding of its own. */
+static void host_listen_note(const struct diag_input *in, struct diagnosis *d)
+{
+	uint64_t ovf = kd(in, KC_LISTEN_OVERFLOWS), drops = kd(in, KC_LISTEN_DROPS);
+	if (!ovf || own_queue_evidence(in))
+		return;
+	struct finding *f = add(d, "host_listen_overflow", 1);
+	if (!f)
+		return;
+	char own[160];
+	if (!in->is_client)
+		say(own, sizeof(own), "this server's accept queue peaked at %" PRIu64 " of %d", in->listen_queue_peak,
+		    in->backlog_effective);
+	else if (!in->target_loopback)
+		say(own, sizeof(own), "the target is not on this host, so this says nothing about its accept queue");
+	else
+		say(own, sizeof(own), "no connect of this client timed out");
+	say(f->evidence, sizeof(f->evidence),
+	    "ListenOverflows +%" PRIu64 ", ListenDrops +%" PRIu64 ": host counter moved; other processes may have "
+	    "moved it (%s)", ovf, drops, own);
+	say(f->fix, sizeof(f->fix), "none for this run; find the overflowing listener with ss -ltn (Recv-Q at Send-Q)");
+}
+
 static void accept_queue(const struct diag_input *in, struct diagnosis *d)
 {
 	uint64_t ovf = kd(in, KC_LISTEN_OVERFLOWS), drops = kd(in, KC_LISTEN_DROPS);
-	bool full = in->backlog_effective > 0 && in->listen_queue_peak >= (uint64_t)in->backlog_effective;
-	if (!ovf && !full)
-		return;
+	if (!own_queue_evidence(in))
+		return; /* at most the host-wide note */
 	struct finding *f = add(d, "accept_queue", ovf ? ovf : 1);
 	if (!f)
 		return;
 	int64_t somax = lim(in, KL_SOMAXCONN, 0);
-	char queue[120] = "";
-	if (in->backlog_effective > 0)
-		say(queue, sizeof(queue), "; accept queue peaked at %" PRIu64 " of %d", in->listen_queue_peak,
+	char queue[160] = "";
+	if (!in->is_client)
+		say(queue, sizeof(queue), "; this server's accept queue peaked at %" PRIu64 " of %d", in->listen_queue_peak,
 		    in->backlog_effective);
+	else
+		say(queue, sizeof(queue), "; %" PRIu64 " of this client's connects timed out against a target on this "
+		    "host (the counters are host-wide: the server's own report says whether its queue filled)",
+		    in->tot->close[CR_CONNECT_TIMEOUT]);
 	say(f->evidence, sizeof(f->evidence),
-	    "ListenOverflows +%" PRIu64 ", ListenDrops +%" PRIu64 ": completed handshakes were dropped because the "
-	    "accept queue was full%s (queue = min(listen backlog, net.core.somaxconn = %" PRId64 "))",
+	    "ListenOverflows +%" PRIu64 ", ListenDrops +%" PRIu64 " (host-wide): completed handshakes were dropped "
+	    "because an accept queue was full%s (queue = min(listen backlog, net.core.somaxconn = %" PRId64 "))",
 	    ovf, drops, queue, somax);
 	say(f->fix, sizeof(f->fix),
 	    "raise net.core.somaxconn (now %" PRId64 ") and the server's listen backlog, and make the server accept "
 	    "faster (more accept threads); net.ipv4.tcp_abort_on_overflow=1 turns the silent drops into resets",
 	    somax);
+}
+
+bool diag_generator_bound(uint64_t lag_p99_us, uint64_t max_send_lag_us, double worker_busy)
+{
+	return (max_send_lag_us && lag_p99_us > max_send_lag_us) || worker_busy >= DIAG_BUSY;
+}
+
+bool diag_shared_host(bool target_loopback, double host_busy) { return target_loopback && host_busy >= DIAG_BUSY; }
+
+static double pct(double share) { return share < 0 ? -1 : share * 100; }
+
+/* The client could not keep its request schedule (a run that sent no
+ * request has no schedule to keep: connecting flat out is its job). */
+static bool generator_bound(const struct diag_input *in)
+{
+	return in->is_client && in->sent && diag_generator_bound(in->lag_p99_us, in->max_send_lag_us, in->worker_busy);
+}
+
+/* The server held requests back (full socket buffers or windows) far longer
+ * than the client's own lateness: then the client was late, but it was not
+ * what bound the run, and the server's findings stand above it. */
+static bool server_held(const struct diag_input *in)
+{
+	return in->all_lag_p99_us > 2 * in->lag_p99_us + in->max_send_lag_us;
+}
+
+/* Requests the schedule called for that were never sent, never answered or
+ * answered wrong; the end of a run leaves a few unsent, far below 0.5%. */
+/* Intended but never sent while the connection was up: the server did not
+ * read (requests not sent while connections were down are not its reading). */
+static uint64_t unsent_of(const struct diag_input *in)
+{
+	uint64_t sent = in->sent + in->not_sent_down;
+	uint64_t unsent = in->intended > sent ? in->intended - sent : 0;
+	return in->interrupted || unsent * 200 <= in->intended ? 0 : unsent;
+}
+
+/* Both ends on one saturated host, and the run fell short (its schedule
+ * slipped, or requests went unsent or unanswered): the machine is the
+ * limit. A saturated host that still served the run in full limited nothing. */
+static void shared_host(const struct diag_input *in, struct diagnosis *d)
+{
+	if (!in->is_client || !diag_shared_host(in->target_loopback, in->host_busy))
+		return;
+	bool short_run = generator_bound(in) ||
+			 unsent_of(in) || (!in->interrupted && in->tot->req_lost) || in->tot->req_errors;
+	if (!short_run)
+		return;
+	struct finding *f = add(d, "shared_host", 1);
+	if (!f)
+		return;
+	if (!server_held(in))
+		f->score = DIAG_TOP;
+	double rest = in->host_share >= 0 ? in->host_busy - in->host_share : -1;
+	say(f->evidence, sizeof(f->evidence),
+	    "client and server share this host and its %u CPUs were %.0f%% busy over the load: the client's workers "
+	    "took %.0f%% of the machine (%u workers, each %.0f%% busy), the server and everything else %.0f%%; "
+	    "send lag p99 %" PRIu64 " us",
+	    in->host_cpus, pct(in->host_busy), pct(in->host_share), in->workers, pct(in->worker_busy), pct(rest),
+	    in->lag_p99_us);
+	say(f->fix, sizeof(f->fix),
+	    "the machine is the limit, not the server: run client and server on separate hosts, or pin them to "
+	    "disjoint CPUs (taskset, -w), or lower -r");
+}
+
+/* The client could not keep its own schedule. */
+static void generator(const struct diag_input *in, struct diagnosis *d)
+{
+	if (!generator_bound(in))
+		return;
+	struct finding *f = add(d, "generator", 1);
+	if (!f)
+		return;
+	if (!server_held(in))
+		f->score = DIAG_TOP - 1;
+	char host[96] = "", held[160] = "";
+	if (in->host_busy >= 0)
+		say(host, sizeof(host), "; host %.0f%% busy (%u CPUs)", pct(in->host_busy), in->host_cpus);
+	if (server_held(in))
+		say(held, sizeof(held), "; but requests the server held back (full buffers or window) left %" PRIu64
+		    " us late at p99: the server bound the run", in->all_lag_p99_us);
+	else if (in->worker_busy >= 0 && in->worker_busy < DIAG_BUSY)
+		say(held, sizeof(held), ": the workers had CPU to spare, but their turns ran late (other work on this host?)");
+	say(f->evidence, sizeof(f->evidence),
+	    "send lag p99 %" PRIu64 " us of requests free to leave (--max-send-lag %" PRIu64 " us); client workers "
+	    "%.0f%% busy (%u)%s%s",
+	    in->lag_p99_us, in->max_send_lag_us, pct(in->worker_busy), in->workers, host, held);
+	say(f->fix, sizeof(f->fix),
+	    "the client set the pace, so latency and rate measure the client: give it more CPUs (-w) or machines, "
+	    "or lower -r / -c per client");
 }
 
 static void syn_queue(const struct diag_input *in, struct diagnosis *d)
@@ -221,9 +356,10 @@ static void target_gone(const struct diag_input *in, struct diagnosis *d)
 {
 	if (!in->is_client || !in->reconnect || !in->tot->conn_established || in->outage_ns <= 1000000000ULL)
 		return;
-	struct finding *f = add(d, "target_gone", 1000000 + in->outage_ns / 1000000);
+	struct finding *f = add(d, "target_gone", 1);
 	if (!f)
 		return;
+	f->score = DIAG_TOP; /* nothing else this run measured matters once the target is gone */
 	const struct totals *t = in->tot;
 	say(f->evidence, sizeof(f->evidence),
 	    "no connection could be held or reopened for %.1f s (of the run); connections ended by the peer %" PRIu64
@@ -286,11 +422,11 @@ static void lost(const struct diag_input *in, struct diagnosis *d)
 	 * stayed full, i.e. the server stopped reading. The end of a run leaves
 	 * at most about one per connection per 100 us tick unsent, far below
 	 * the 0.5% that counts here. */
-	uint64_t sent = in->sent + in->not_sent_down; /* not sent while down: not the server's reading */
-	uint64_t unsent = in->intended > sent ? in->intended - sent : 0;
-	if (in->interrupted || unsent * 200 <= in->intended)
-		unsent = 0;
+	uint64_t unsent = unsent_of(in);
 	if (!in->is_client || (!lost && !err && !unsent))
+		return;
+	/* requests the client itself could not send on time are not the server's */
+	if (generator_bound(in) && !server_held(in))
 		return;
 	struct finding *f = add(d, "server_throughput", lost + err + unsent);
 	if (!f)
@@ -324,6 +460,8 @@ static void server_accept(const struct diag_input *in, struct diagnosis *d)
 void diagnose(const struct diag_input *in, struct diagnosis *d)
 {
 	d->n = 0;
+	shared_host(in, d);
+	generator(in, d);
 	accept_queue(in, d);
 	syn_queue(in, d);
 	ports(in, d);
@@ -337,6 +475,7 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	resets(in, d);
 	lost(in, d);
 	server_accept(in, d);
+	host_listen_note(in, d);
 	/* rank: insertion sort, stable, few entries */
 	for (size_t i = 1; i < d->n; i++) {
 		struct finding x = d->f[i];

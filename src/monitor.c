@@ -7,9 +7,96 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcpswarm/diagnose.h"
 #include "tcpswarm/procmem.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
+
+/* The figures that say who set the pace: per-second and whole-run service
+ * time and send lag (client), and the CPU samples both roles keep. */
+static int honest_init(struct monitor *m)
+{
+	struct run_report *r = m->rep;
+	r->worker_busy = r->host_share = r->host_busy = -1;
+	m->have_host = cpustat_read(&m->host_start) == 0;
+	m->host_prev = m->host_start;
+	r->host_cpus = m->have_host ? m->host_start.ncpu : 0;
+	m->wall_prev_ns = mono_ns();
+	if (!r->is_client)
+		return 0;
+	m->svc_iv = malloc(sizeof(struct hist));
+	m->lag_iv = malloc(sizeof(struct hist));
+	m->own_iv = malloc(sizeof(struct hist));
+	r->svc = malloc(sizeof(struct hist));
+	r->send_lag = malloc(sizeof(struct hist));
+	r->own_lag = malloc(sizeof(struct hist));
+	if (!m->svc_iv || !m->lag_iv || !m->own_iv || !r->svc || !r->send_lag || !r->own_lag)
+		return -1;
+	struct hist *all[] = {m->svc_iv, m->lag_iv, m->own_iv, r->svc, r->send_lag, r->own_lag};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		hist_reset(all[i]);
+	return 0;
+}
+
+/* This second's service-time and send-lag percentiles, CPU busy shares and
+ * the generator-bound verdict. */
+static void honest_tick(struct monitor *m, const struct totals *now, struct sample *s)
+{
+	struct run_report *r = m->rep;
+	uint64_t wall = mono_ns();
+	s->worker_busy = s->host_busy = -1;
+	if (wall > m->wall_prev_ns && m->nworkers)
+		s->worker_busy = (double)(now->cpu_ns - m->cpu_prev_ns) / ((double)(wall - m->wall_prev_ns) * (double)m->nworkers);
+	m->cpu_prev_ns = now->cpu_ns;
+	m->wall_prev_ns = wall;
+	struct cpu_times host;
+	if (m->have_host && cpustat_read(&host) == 0) {
+		s->host_busy = cpustat_busy_share(&m->host_prev, &host);
+		m->host_prev = host;
+	}
+	if (!r->is_client)
+		return;
+	wshared_take_honest(m->sh, m->nworkers, m->svc_iv, m->lag_iv, m->own_iv, 0);
+	s->svc_p50_us = hist_percentile(m->svc_iv, 50);
+	s->svc_p99_us = hist_percentile(m->svc_iv, 99);
+	s->lag_p99_us = hist_percentile(m->lag_iv, 99);
+	s->own_lag_p99_us = hist_percentile(m->own_iv, 99);
+	/* a second that sent nothing has no schedule to keep (connecting flat out is the job) */
+	s->generator_bound = m->lag_iv->count && diag_generator_bound(s->own_lag_p99_us, r->max_send_lag_us, s->worker_busy);
+	r->bound_seconds += s->generator_bound;
+	hist_reset(m->svc_iv);
+	hist_reset(m->lag_iv);
+	hist_reset(m->own_iv);
+}
+
+/* Busy shares over the whole load (start to now). */
+static void honest_end_load(struct monitor *m)
+{
+	struct run_report *r = m->rep;
+	struct totals t;
+	totals_collect(m->sh, m->nworkers, &t);
+	double wall = (double)(mono_ns() - r->start_ns);
+	if (wall > 0 && m->nworkers && t.cpu_ns) {
+		r->worker_busy = (double)t.cpu_ns / (wall * (double)m->nworkers);
+		if (r->host_cpus)
+			r->host_share = (double)t.cpu_ns / (wall * r->host_cpus);
+	}
+	struct cpu_times host;
+	if (m->have_host && cpustat_read(&host) == 0)
+		r->host_busy = cpustat_busy_share(&m->host_start, &host);
+}
+
+/* After the workers published their last figures: the whole-run histograms
+ * and the verdict. */
+static void honest_finish(struct monitor *m)
+{
+	struct run_report *r = m->rep;
+	if (!r->is_client)
+		return;
+	wshared_take_honest(m->sh, m->nworkers, r->svc, r->send_lag, r->own_lag, 1);
+	r->generator_bound = r->send_lag->count &&
+			     diag_generator_bound(hist_percentile(r->own_lag, 99), r->max_send_lag_us, r->worker_busy);
+}
 
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)
 {
@@ -24,6 +111,8 @@ int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, 
 	if (!m->interval)
 		return -1;
 	hist_reset(m->interval);
+	if (honest_init(m) < 0)
+		return -1;
 	/* a shell starts background jobs with SIGINT ignored, and an ignored
 	 * signal is discarded even while blocked: restore the default so
 	 * `kill -INT` still ends the run with a summary */
@@ -110,6 +199,7 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	s.listen_queue = now.listen_queue;
 	s.reopened = now.conn_reopened - m->prev.conn_reopened;
 	hist_reset(m->interval);
+	honest_tick(m, &now, &s);
 	if (m->have_k) {
 		struct kcounters k;
 		if (kstat_read_counters(&k) >= 0) {
@@ -138,6 +228,7 @@ void monitor_end_load(struct monitor *m)
 	if (m->have_k && kstat_read_counters(&k) >= 0)
 		kcounters_delta(&m->kstart, &k, &r->kdelta);
 	kstat_read_sockstat(&r->sock_end);
+	honest_end_load(m);
 	m->load_ended = true;
 }
 
@@ -152,6 +243,7 @@ void monitor_finish(struct monitor *m)
 	struct klimits end;
 	kstat_read_limits(&end);
 	r->limits = end;
+	honest_finish(m);
 	/* the marginal cost when connections rose across samples (fixed costs
 	 * paid after the baseline, such as thread stacks, are not per
 	 * connection), else everything since the baseline over the count */
@@ -169,4 +261,12 @@ void monitor_destroy(struct monitor *m)
 {
 	free(m->interval);
 	m->interval = NULL;
+	free(m->svc_iv);
+	free(m->lag_iv);
+	free(m->own_iv);
+	m->svc_iv = m->lag_iv = m->own_iv = NULL;
+	free(m->rep->svc);
+	free(m->rep->send_lag);
+	free(m->rep->own_lag);
+	m->rep->svc = m->rep->send_lag = m->rep->own_lag = NULL;
 }

@@ -66,9 +66,9 @@ void report_live(FILE *out, const struct run_report *r, const struct sample *s, 
 		units_fmt_duration(f, sizeof(f), s->p99_us);
 		snprintf(line, sizeof(line),
 			 "%4us  conn %s/%s +%" PRIu64 "/s%s  req %" PRIu64 "/s ans %s/s  in %s/s out %s/s  p50 %s p99 %s  "
-			 "err %" PRIu64 "%s",
+			 "err %" PRIu64 "%s%s",
 			 s->t, a, t, s->new_conns, ro, s->sent, b, c, d, s->answered ? e : "-", s->answered ? f : "-",
-			 s->failed + s->errors, k);
+			 s->failed + s->errors, k, s->generator_bound ? "  generator-bound" : "");
 	} else {
 		snprintf(line, sizeof(line),
 			 "%4us  open %s  accepted %" PRIu64 "/s closed %" PRIu64 "/s  in %s/s out %s/s  accept queue %" PRIu64
@@ -119,6 +119,37 @@ static void pct_line(FILE *out, const char *label, const struct hist *h, bool fu
 		fprintf(out, "  %-12s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", label, p50, p90, p99, p999, mx);
 	else
 		fprintf(out, "  %-12s p50 %s  p99 %s  max %s\n", label, p50, p99, mx);
+}
+
+static void share_text(char *out, size_t cap, double share)
+{
+	if (share < 0)
+		snprintf(out, cap, "unknown");
+	else
+		snprintf(out, cap, "%.0f%%", share * 100);
+}
+
+/* Service time and send lag beside latency, the CPU figures, and whether
+ * the client itself set the pace. */
+static void honest_lines(FILE *out, const struct run_report *r)
+{
+	char wb[16], hs[16], hb[16], lag[24], mx[24];
+	pct_line(out, "service", r->svc, true);
+	pct_line(out, "send lag", r->send_lag, false);
+	pct_line(out, " free to go", r->own_lag, false); /* not held by a full buffer or window */
+	share_text(wb, sizeof(wb), r->worker_busy);
+	share_text(hs, sizeof(hs), r->host_share);
+	share_text(hb, sizeof(hb), r->host_busy);
+	fprintf(out, "cpu            client workers %s busy (%u), %s of the host; host %s busy (%u CPUs)\n", wb, r->workers,
+		hs, hb, r->host_cpus);
+	units_fmt_duration(lag, sizeof(lag), r->own_lag ? hist_percentile(r->own_lag, 99) : 0);
+	units_fmt_duration(mx, sizeof(mx), r->max_send_lag_us);
+	if (r->generator_bound)
+		fprintf(out, "generator      BOUND: own send lag p99 %s (--max-send-lag %s), workers %s busy; %u of %zu seconds "
+			"flagged: the client set the pace, not the server\n", lag, mx, wb, r->bound_seconds, r->series.n);
+	else
+		fprintf(out, "generator      kept its schedule: own send lag p99 %s (--max-send-lag %s), workers %s busy\n", lag, mx,
+			wb);
 }
 
 static void kernel_lines(FILE *out, const struct run_report *r)
@@ -251,6 +282,7 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 			t->req_intended, t->req_sent, t->req_answered, t->req_lost, t->req_errors,
 			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0);
 		pct_line(out, "latency", r->lat, true);
+		honest_lines(out, r);
 		proto_lines(out, r, cfg);
 		char bi[32], bo[32];
 		units_fmt_bytes(bi, sizeof(bi), (double)t->bytes_in);
@@ -290,8 +322,27 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 			fputc('\n', out);
 	}
 	fprintf(out, "bytes          in %s  out %s\n", bi, bo);
+	char wb[16], hb[16];
+	share_text(wb, sizeof(wb), r->worker_busy);
+	share_text(hb, sizeof(hb), r->host_busy);
+	fprintf(out, "cpu            server workers %s busy (%u); host %s busy (%u CPUs)\n", wb, r->workers, hb, r->host_cpus);
 	memory_line(out, r);
 	kernel_lines(out, r);
 	diagnosis_lines(out, r);
 	fflush(out);
+}
+
+void report_diag_honest(const struct run_report *r, const struct client_config *cfg, struct diag_input *in)
+{
+	in->lag_p99_us = r->own_lag ? hist_percentile(r->own_lag, 99) : 0;
+	in->all_lag_p99_us = r->send_lag ? hist_percentile(r->send_lag, 99) : 0;
+	in->max_send_lag_us = r->max_send_lag_us;
+	in->worker_busy = r->worker_busy;
+	in->host_share = r->host_share;
+	in->host_busy = r->host_busy;
+	in->workers = r->workers;
+	in->host_cpus = r->host_cpus;
+	in->target_loopback = cfg->ntargets > 0;
+	for (unsigned i = 0; i < cfg->ntargets; i++)
+		in->target_loopback = in->target_loopback && addr_is_loopback(&cfg->targets[i]);
 }

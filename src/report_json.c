@@ -113,6 +113,15 @@ static void percentiles(struct jw *w, const char *key, const struct hist *h, boo
 	jw_obj_end(w);
 }
 
+/* A busy share 0..1, null when it could not be measured. */
+static void share(struct jw *w, const char *key, double v)
+{
+	if (v < 0)
+		jw_null(w, key);
+	else
+		jw_double(w, key, v);
+}
+
 static void kernel(struct jw *w, const struct run_report *r)
 {
 	jw_obj_begin(w, "kernel");
@@ -174,6 +183,13 @@ static void tail(struct jw *w, const struct run_report *r)
 			jw_u64(w, "errors", s->errors);
 			jw_u64(w, "p50_us", s->p50_us);
 			jw_u64(w, "p99_us", s->p99_us);
+			jw_u64(w, "service_p50_us", s->svc_p50_us);
+			jw_u64(w, "service_p99_us", s->svc_p99_us);
+			jw_u64(w, "send_lag_p99_us", s->lag_p99_us);
+			jw_u64(w, "own_send_lag_p99_us", s->own_lag_p99_us);
+			share(w, "client_cpu", s->worker_busy);
+			share(w, "host_cpu", s->host_busy);
+			jw_bool(w, "generator_bound", s->generator_bound);
 		} else {
 			jw_u64(w, "accepted", s->accepted);
 			jw_u64(w, "closed", s->closed);
@@ -217,6 +233,24 @@ static void client_connections(struct jw *w, const struct run_report *r, const s
 	errors(w, t);
 	percentiles(w, "connect_latency_us", r->conn_lat, false);
 	jw_obj_end(w);
+}
+
+/* Service time beside latency, send lag, CPU and the generator verdict. */
+static void honest(struct jw *w, const struct run_report *r)
+{
+	struct hist empty;
+	hist_reset(&empty);
+	percentiles(w, "service_us", r->svc ? r->svc : &empty, true);
+	percentiles(w, "send_lag_us", r->send_lag ? r->send_lag : &empty, true);
+	/* the lag of requests free to leave: the generator's own (the verdict's) */
+	percentiles(w, "own_send_lag_us", r->own_lag ? r->own_lag : &empty, false);
+	jw_u64(w, "max_send_lag_us", r->max_send_lag_us);
+	share(w, "client_cpu", r->worker_busy);
+	share(w, "client_host_share", r->host_share);
+	share(w, "host_cpu", r->host_busy);
+	jw_u64(w, "host_cpus", r->host_cpus);
+	jw_bool(w, "generator_bound", r->generator_bound);
+	jw_u64(w, "generator_bound_seconds", r->bound_seconds);
 }
 
 int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
@@ -325,6 +359,7 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	}
 	jw_obj_end(&w);
 	percentiles(&w, "latency_us", r->lat, true);
+	honest(&w, r);
 	tail(&w, r);
 	jw_arr_begin(&w, "gates_failed");
 	for (int i = 0; i < r->ngate_fail; i++)
@@ -396,21 +431,36 @@ int report_paths_writable(const char *cmd, const char *json, const char *csv, co
 	return writable(cmd, "--json", json) | writable(cmd, "--csv", csv) | writable(cmd, "--rtt-log", rtt);
 }
 
+/* The columns after listen_drops: service time, send lag, CPU shares
+ * (empty when unknown), the generator flag; ends the line. */
+static void csv_honest(FILE *f, const struct sample *s)
+{
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->svc_p50_us, s->svc_p99_us, s->lag_p99_us);
+	if (s->worker_busy >= 0)
+		fprintf(f, "%.3f", s->worker_busy);
+	fputc(',', f);
+	if (s->host_busy >= 0)
+		fprintf(f, "%.3f", s->host_busy);
+	fprintf(f, ",%d,%" PRIu64 "\n", s->generator_bound ? 1 : 0, s->own_lag_p99_us);
+}
+
 int report_csv(const char *path, const struct run_report *r)
 {
 	FILE *f = open_out(path, "CSV");
 	if (!f)
 		return -1;
 	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
-		   "accept_queue,listen_overflows,listen_drops\n");
+		   "accept_queue,listen_overflows,listen_drops,service_p50_us,service_p99_us,send_lag_p99_us,"
+		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us\n");
 	for (size_t i = 0; i < r->series.n; i++) {
 		const struct sample *s = &r->series.v[i];
 		fprintf(f,
 			"%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 			s->t, s->open, s->new_conns, s->failed, s->accepted, s->closed, s->sent, s->answered, s->errors,
 			s->bytes_in, s->bytes_out, s->p50_us, s->p99_us, s->listen_queue,
 			s->kmoved.v[KC_LISTEN_OVERFLOWS], s->kmoved.v[KC_LISTEN_DROPS]);
+		csv_honest(f, s);
 	}
 	return close_out(f, path, ferror(f) ? EIO : 0);
 }

@@ -17,9 +17,11 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tcpswarm/carry.h"
+#include "tcpswarm/cpustat.h"
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/reactor.h"
 #include "server_internal.h"
@@ -125,6 +127,27 @@ static void sample_listener(struct sworker *w)
 	}
 }
 
+/* --stall-every/--stall-for (a test knob): the worker sleeps, so for that
+ * long nothing is read, written or accepted; what arrives meanwhile waits
+ * in the kernel and epoll reports it after. Costs one compare a turn. */
+static void stall_if_due(struct sworker *w)
+{
+	const struct server_config *cfg = w->ss->cfg;
+	if (!w->next_stall_ns)
+		return;
+	if (w->r.now_ns >= w->next_stall_ns) {
+		struct timespec ts = {.tv_sec = (time_t)(cfg->stall_for_us / 1000000),
+				      .tv_nsec = (long)(cfg->stall_for_us % 1000000) * 1000};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		w->r.now_ns = mono_ns();
+		while (w->next_stall_ns <= w->r.now_ns)
+			w->next_stall_ns += cfg->stall_every_us * 1000;
+	}
+	if (w->next_stall_ns < w->r.wake_ns)
+		w->r.wake_ns = w->next_stall_ns;
+}
+
 static void on_turn(void *ctx)
 {
 	struct sworker *w = ctx;
@@ -132,8 +155,10 @@ static void on_turn(void *ctx)
 		reactor_stop(&w->r);
 		return;
 	}
+	stall_if_due(w);
 	if (w->r.now_ns >= w->next_sample_ns) {
 		sample_listener(w);
+		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
 		w->next_sample_ns = w->r.now_ns + QUEUE_SAMPLE_NS;
 	}
 	if (w->r.now_ns < w->accept_from_ns) {
@@ -276,6 +301,8 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	}
 	memset(w->scratch, 0, SERVER_PEEK_BYTES); /* fault it in before the RSS baseline */
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ss->cfg->stall_every_us)
+		w->next_stall_ns = ss->ctl->start_ns + ss->cfg->stall_every_us * 1000;
 	if (ss->cfg->accept_pause_us)
 		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;
 	return w;

@@ -83,6 +83,7 @@ struct sworker {
 	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE */
 	uint64_t accept_from_ns;
 	uint64_t next_sample_ns;
+	uint64_t next_stall_ns;  /* --stall-every: the next stall starts here (0: none) */
 	struct carry_pool carry;
 	uint8_t *scratch;      /* SERVER_PEEK_BYTES */
 	uint8_t *out;          /* http/dns: responses of one batch (OUT_BYTES) */

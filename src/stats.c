@@ -17,6 +17,12 @@ struct wshared *wshared_alloc(size_t n)
 		hist_reset(&w[i].lat_pending);
 		hist_reset(&w[i].lat_total);
 		hist_reset(&w[i].conn_lat_total);
+		hist_reset(&w[i].svc_pending);
+		hist_reset(&w[i].svc_total);
+		hist_reset(&w[i].lag_pending);
+		hist_reset(&w[i].lag_total);
+		hist_reset(&w[i].own_pending);
+		hist_reset(&w[i].own_total);
 	}
 	pthread_mutexattr_destroy(&a);
 	return w;
@@ -55,6 +61,37 @@ void wshared_take_latency(struct wshared *w, size_t n, struct hist *into)
 		if (w[i].lat_pending.count) {
 			hist_merge(into, &w[i].lat_pending);
 			hist_reset(&w[i].lat_pending);
+		}
+		pthread_mutex_unlock(&w[i].lock);
+	}
+}
+
+void wshared_add_honest(struct wshared *w, const struct hist *svc, const struct hist *lag, const struct hist *own)
+{
+	const struct hist *from[3] = {svc, lag, own};
+	struct hist *pending[3] = {&w->svc_pending, &w->lag_pending, &w->own_pending};
+	struct hist *total[3] = {&w->svc_total, &w->lag_total, &w->own_total};
+	for (int k = 0; k < 3; k++)
+		if (from[k]->count) {
+			hist_merge(pending[k], from[k]);
+			hist_merge(total[k], from[k]);
+		}
+}
+
+void wshared_take_honest(struct wshared *w, size_t n, struct hist *svc, struct hist *lag, struct hist *own, int totals)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct hist *pending[3] = {&w[i].svc_pending, &w[i].lag_pending, &w[i].own_pending};
+		struct hist *total[3] = {&w[i].svc_total, &w[i].lag_total, &w[i].own_total};
+		struct hist *into[3] = {svc, lag, own};
+		pthread_mutex_lock(&w[i].lock);
+		for (int k = 0; k < 3; k++) {
+			struct hist *src = totals ? total[k] : pending[k];
+			if (!src->count)
+				continue;
+			hist_merge(into[k], src);
+			if (!totals)
+				hist_reset(src);
 		}
 		pthread_mutex_unlock(&w[i].lock);
 	}

@@ -103,6 +103,7 @@ struct client_config {
 	uint64_t expect_conns;
 	double max_error_rate;  /* fraction 0..1 */
 	uint64_t max_p99_us;
+	uint64_t max_send_lag_us; /* send lag p99 above this: the generator is the bottleneck */
 };
 
 struct server_config {
@@ -116,6 +117,8 @@ struct server_config {
 	uint64_t max_length;      /* http: largest body served */
 	uint8_t answer4[4], answer6[16]; /* dns: A and AAAA answers */
 	const char *name;         /* dns: answer only this name, NXDOMAIN others */
+	uint64_t stall_every_us;  /* test knob: every this long, stop serving ... */
+	uint64_t stall_for_us;    /* ... for this long (0: never) */
 };
 
 #endif

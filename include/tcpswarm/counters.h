@@ -65,7 +65,8 @@ enum close_reason {
 	COUNTER(bad_length, sum)          /* http: body length differed from the one asked */ \
 	COUNTER(conn_reopened, sum)       /* client: established again on a slot that had been open */ \
 	COUNTER(req_not_sent, sum)        /* client: intended while the slot's connection was down */ \
-	COUNTER(outage_ns, max)           /* client: a worker's longest time with no connection open */
+	COUNTER(outage_ns, max)           /* client: a worker's longest time with no connection open */ \
+	COUNTER(cpu_ns, sum)              /* CPU time of the worker threads (thread clock) */
 
 typedef _Atomic uint64_t ctr_t;
 

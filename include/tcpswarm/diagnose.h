@@ -48,7 +48,22 @@ struct diag_input {
 	uint64_t outage_ns;              /* longest time no connection could be held (every worker) */
 	uint64_t churn_closes;           /* our own closes: --conn-lifetime, --conn-requests */
 	const struct sockstat *sock_start; /* before the run (TIME-WAIT growth), or NULL */
+	/* who was the bottleneck (client): send lag, CPU busy shares 0..1 (-1
+	 * unknown), whether every target is on this host */
+	uint64_t lag_p99_us, max_send_lag_us; /* own send lag (requests free to go); max 0: no limit */
+	uint64_t all_lag_p99_us;              /* send lag of every request, held back ones included */
+	double worker_busy, host_share, host_busy;
+	unsigned workers, host_cpus;
+	bool target_loopback;
 };
+
+#define DIAG_BUSY 0.9 /* a CPU share at or above this is saturated */
+
+/* The client could not keep its schedule: send lag p99 above the limit, or
+ * its workers saturated. */
+bool diag_generator_bound(uint64_t lag_p99_us, uint64_t max_send_lag_us, double worker_busy);
+/* Client and server share this host and its CPUs were saturated. */
+bool diag_shared_host(bool target_loopback, double host_busy);
 
 /* Fills d with the findings, ranked (highest score first). */
 void diagnose(const struct diag_input *in, struct diagnosis *d);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcpswarm/cpustat.h"
 #include "tcpswarm/report.h"
 
 struct monitor {
@@ -26,6 +27,13 @@ struct monitor {
 	const pid_t *pids;     /* worker processes, if any: RSS is theirs */
 	size_t npids;
 	unsigned per_proc;     /* workers per process: slot of process k is k * per_proc */
+	/* client: this second's service times and send lags; CPU samples (the
+	 * workers' thread clocks, the host's /proc/stat) at the last tick and
+	 * at the start, for busy shares per second and over the load */
+	struct hist *svc_iv, *lag_iv, *own_iv;
+	struct cpu_times host_prev, host_start;
+	bool have_host;
+	uint64_t cpu_prev_ns, wall_prev_ns;
 };
 
 /* Called by a worker group (in whatever process runs it) right before its

@@ -1,8 +1,15 @@
 /* Echo framing: every request is a fixed-size frame whose first 24 bytes
  * carry what the client needs to match the echoed reply without keeping any
- * per-request state: a magic, the connection id, the sequence number and the
- * intended send time. The rest of the frame is filler. The echo server does
- * not parse frames; it returns bytes as they come. */
+ * per-request state: the connection id, the sequence number, the intended
+ * send time, how late the frame actually left (so service time needs no
+ * state either) and a check word. The rest of the frame is filler. The echo
+ * server does not parse frames; it returns bytes as they come.
+ *
+ * Wire layout (little-endian 32-bit words):
+ *   [conn][seq][intended lo][intended hi][send lag us][check]
+ * The magic is folded into the check word (which covers every other field)
+ * rather than sent on its own: that made room for the send lag without
+ * raising the 24-byte minimum frame. */
 #ifndef TCPSWARM_PROTO_ECHO_H
 #define TCPSWARM_PROTO_ECHO_H
 
@@ -16,6 +23,7 @@ struct echo_hdr {
 	uint32_t conn;
 	uint32_t seq;
 	uint64_t intended_ns;
+	uint32_t lag_us; /* actual send minus intended, microseconds (saturates) */
 };
 
 /* Writes one frame of `size` (>= ECHO_HDR) bytes into out. */

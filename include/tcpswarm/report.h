@@ -22,6 +22,11 @@ struct sample {
 	uint64_t listen_queue;
 	uint64_t reopened; /* client: connections reopened */
 	struct kcounters kmoved; /* kernel counters' change over this second */
+	/* client: honest numbers (service time from the actual send, send lag,
+	 * CPU busy shares 0..1, -1 unknown) and the generator-bound verdict */
+	uint64_t svc_p50_us, svc_p99_us, lag_p99_us, own_lag_p99_us;
+	double worker_busy, host_busy;
+	bool generator_bound;
 };
 
 struct series {
@@ -60,6 +65,18 @@ struct run_report {
 	int backlog_effective;
 	char listen_addr[96];
 	struct diagnosis diag;
+	/* who was the bottleneck (client; the monitor fills them) */
+	struct hist *svc;        /* service time: answer minus actual send, whole run */
+	struct hist *send_lag;   /* actual send minus intended, every request sent */
+	struct hist *own_lag;    /* the same, of requests free to leave: not held by a full
+				  * socket buffer or window (that wait is the server's) */
+	uint64_t max_send_lag_us; /* --max-send-lag */
+	double worker_busy;      /* workers' thread CPU over their wall time, 0..1; -1 unknown */
+	double host_share;       /* workers' CPU over the host's CPU capacity, 0..1; -1 unknown */
+	double host_busy;        /* /proc/stat busy share over the load, 0..1; -1 unknown */
+	unsigned host_cpus;
+	bool generator_bound;
+	uint32_t bound_seconds;  /* live samples flagged generator-bound */
 	/* CI gates that failed, one message each */
 	char gate_fail[4][200];
 	int ngate_fail;
@@ -73,6 +90,10 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg);
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg);
 int report_csv(const char *path, const struct run_report *r);
+
+/* The diagnosis inputs on who set the pace (send lag, CPU, loopback target),
+ * from the report and the config. */
+void report_diag_honest(const struct run_report *r, const struct client_config *cfg, struct diag_input *in);
 
 /* "NOERROR", "NXDOMAIN", ...; "2xx", ... (index = status / 100, 0 = other). */
 const char *report_rcode_name(unsigned rcode);

@@ -23,6 +23,9 @@ struct wshared {
 	struct hist lat_pending;           /* request latency since last take */
 	struct hist lat_total;
 	struct hist conn_lat_total;        /* connect latency, whole run */
+	struct hist svc_pending, svc_total; /* client: service time (from the actual send) */
+	struct hist lag_pending, lag_total; /* client: send lag (actual minus intended) */
+	struct hist own_pending, own_total; /* client: send lag of requests free to leave */
 	atomic_int done;                   /* worker finished and published */
 	atomic_int phase_seen;             /* client: the run phase this worker acts on */
 	uint64_t rss_base;                 /* first worker of a process: its RSS before connecting */
@@ -41,5 +44,12 @@ void wshared_prefault(struct wshared *w, size_t n);
 void totals_collect(struct wshared *w, size_t n, struct totals *t);
 /* Moves every worker's pending latencies into `into` (and resets them). */
 void wshared_take_latency(struct wshared *w, size_t n, struct hist *into);
+/* A worker's service-time and send-lag figures since its last publish into
+ * its pending and total histograms (the caller holds w->lock). */
+void wshared_add_honest(struct wshared *w, const struct hist *svc, const struct hist *lag, const struct hist *own);
+/* Moves every worker's pending service times, send lags and own send lags
+ * into svc, lag and own (and resets them); with totals, merges the
+ * whole-run ones instead. */
+void wshared_take_honest(struct wshared *w, size_t n, struct hist *svc, struct hist *lag, struct hist *own, int totals);
 
 #endif

@@ -6,7 +6,9 @@ PORT=$(free_port)
 start_server "$PORT" --json "$WORK/server.json"
 
 rc=0
-timeout 30 "$BIN" client "127.0.0.1:$PORT" -c 2000 --connect-rate 4k -r 10k -T 3s -q \
+# a clean run, not a test of the host's scheduling: on a 2-CPU machine shared
+# with other jobs the client's turns can run over 1 ms late (generator-bound)
+timeout 30 "$BIN" client "127.0.0.1:$PORT" -c 2000 --connect-rate 4k -r 10k -T 3s -q --max-send-lag 50ms \
 	--json "$WORK/client.json" --csv "$WORK/client.csv" --expect-connections 2000 --max-error-rate 0 \
 	>"$WORK/summary" 2>"$WORK/client.err" || rc=$?
 cat "$WORK/summary"

@@ -191,7 +191,9 @@ static void test_accept_queue_from_overflows(void **state)
 {
 	(void)state;
 	struct fx f;
+	/* the server's own listener at its backlog: its own evidence */
 	fx_init(&f, false);
+	f.in.listen_queue_peak = 4096;
 	set_kc(&f, KC_LISTEN_OVERFLOWS, 120);
 	set_kc(&f, KC_LISTEN_DROPS, 125);
 	const struct finding *x = only(&f, "accept_queue");
@@ -199,16 +201,49 @@ static void test_accept_queue_from_overflows(void **state)
 	has_text(x->evidence, "ListenOverflows +120");
 	has_text(x->evidence, "ListenDrops +125");
 	has_text(x->evidence, "somaxconn = 4096");
+	has_text(x->evidence, "peaked at 4096 of 4096");
 	has_text(x->fix, "net.core.somaxconn (now 4096)");
 	has_text(x->fix, "backlog");
+	/* host counters alone (this server's queue peaked at 17 of 4096): a
+	 * host-wide note, ranked last, never this server's accept queue */
+	fx_init(&f, false);
+	set_kc(&f, KC_LISTEN_OVERFLOWS, 120);
+	set_kc(&f, KC_LISTEN_DROPS, 125);
+	x = only(&f, "host_listen_overflow");
+	assert_int_equal(x->score, 1);
+	has_text(x->evidence, "host counter moved; other processes may have moved it");
+	has_text(x->evidence, "peaked at 17 of 4096");
+	f.tot.errs[ES_ECONNREFUSED] = 1; /* any finding of its own ranks above the note */
+	run(&f);
+	assert_string_equal(f.d.f[0].limit, "refused");
+	assert_string_equal(f.d.f[1].limit, "host_listen_overflow");
 	/* ListenDrops alone is not an accept-queue overflow */
 	fx_init(&f, false);
 	set_kc(&f, KC_LISTEN_DROPS, 125);
 	none(&f);
-	/* the client sees the same counter when server and client share a host */
+	/* the client sees the same counter when server and client share a host:
+	 * about the target only when it is on this host and connects of this
+	 * client failed */
 	fx_init(&f, true);
 	set_kc(&f, KC_LISTEN_OVERFLOWS, 3);
-	only(&f, "accept_queue");
+	x = only(&f, "host_listen_overflow");
+	has_text(x->evidence, "target is not on this host");
+	f.in.target_loopback = true;
+	x = only(&f, "host_listen_overflow");
+	has_text(x->evidence, "no connect of this client timed out");
+	/* refused connects are not dropped handshakes (a RST from a closed port) */
+	f.tot.conn_failed = 4;
+	f.tot.errs[ES_ECONNREFUSED] = 4;
+	run(&f);
+	assert_null(find(&f.d, "accept_queue"));
+	assert_non_null(find(&f.d, "host_listen_overflow"));
+	f.tot.close[CR_CONNECT_TIMEOUT] = 4;
+	run(&f);
+	x = find(&f.d, "accept_queue");
+	assert_non_null(x);
+	has_text(x->evidence, "4 of this client's connects timed out");
+	has_text(x->evidence, "host-wide");
+	assert_null(find(&f.d, "host_listen_overflow"));
 }
 
 static void test_accept_queue_from_peak(void **state)
@@ -656,7 +691,8 @@ static void test_ranking(void **state)
 	f.tot.errs[ES_ECONNREFUSED] = 50;     /* refused 50 */
 	f.tot.close[CR_RESET] = 500;          /* resets 500 */
 	f.tot.close[CR_CONNECT_TIMEOUT] = 2000; /* connect_timeout 1001 */
-	set_kc(&f, KC_LISTEN_OVERFLOWS, 7);   /* accept_queue 7 */
+	set_kc(&f, KC_LISTEN_OVERFLOWS, 7);   /* accept_queue 7 (loopback target, timeouts: own evidence) */
+	f.in.target_loopback = true;
 	f.tot.req_lost = 90;                  /* server_throughput 90 */
 	run(&f);
 	const char *want[] = {"connect_timeout", "resets", "server_throughput", "refused", "accept_queue",
@@ -711,9 +747,159 @@ static void test_everything_capped(void **state)
 	}
 }
 
+/* ---- who set the pace ------------------------------------------------------ */
+
+static void test_generator_bound_predicates(void **state)
+{
+	(void)state;
+	assert_false(diag_generator_bound(1000, 1000, 0.5)); /* at the limit: not above it */
+	assert_true(diag_generator_bound(1001, 1000, 0.5));
+	assert_true(diag_generator_bound(0, 1000, 0.9));      /* workers saturated */
+	assert_false(diag_generator_bound(0, 1000, 0.89));
+	assert_false(diag_generator_bound(0, 1000, -1));      /* CPU unknown */
+	assert_false(diag_generator_bound(5000000, 0, 0.1));  /* no limit given */
+	assert_true(diag_shared_host(true, 0.9));
+	assert_false(diag_shared_host(true, 0.89));
+	assert_false(diag_shared_host(false, 1.0));           /* a remote target has its own CPUs */
+	assert_false(diag_shared_host(true, -1));
+}
+
+/* A client run on a saturated loopback host whose schedule also slipped,
+ * with unsent requests that would otherwise blame the server. */
+static void fx_saturated(struct fx *f)
+{
+	fx_init(f, true);
+	f->in.target_loopback = true;
+	f->in.intended = 48000000;
+	f->in.sent = f->tot.req_sent = 40000000;
+	f->in.p50_us = 150000;
+	f->in.lag_p99_us = 180000;
+	f->in.max_send_lag_us = 1000;
+	f->in.worker_busy = 0.62;
+	f->in.host_share = 0.55;
+	f->in.host_busy = 0.99;
+	f->in.workers = 2;
+	f->in.host_cpus = 2;
+	f->tot.req_lost = 3000000000ULL; /* a score past the cap of count-weighted findings */
+}
+
+static void test_generator(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_saturated(&f);
+	f.in.host_busy = 0.5; /* not the machine */
+	const struct finding *x = only(&f, "generator");
+	has_text(x->evidence, "send lag p99 180000 us of requests free to leave (--max-send-lag 1000 us)");
+	has_text(x->evidence, "client workers 62% busy (2)");
+	has_text(x->evidence, "host 50% busy (2 CPUs)");
+	has_text(x->evidence, "turns ran late"); /* workers had CPU left */
+	has_text(x->fix, "the client set the pace");
+	/* saturated workers, lag within the limit: still the generator */
+	fx_saturated(&f);
+	f.in.host_busy = 0.5;
+	f.in.lag_p99_us = 200;
+	f.in.worker_busy = 0.97;
+	x = only(&f, "generator");
+	assert_null(strstr(x->evidence, "turns ran late"));
+	/* the same unsent requests with a client that kept its schedule: the server */
+	fx_saturated(&f);
+	f.in.host_busy = 0.5;
+	f.in.lag_p99_us = 200;
+	only(&f, "server_throughput");
+	/* a server finding is never cut when the lag limit is off and CPU unknown */
+	f.in.max_send_lag_us = 0;
+	f.in.lag_p99_us = 999999;
+	f.in.worker_busy = -1;
+	only(&f, "server_throughput");
+	/* the client was late, but the server held requests back far longer: the
+	 * server's finding stands, first, and the generator's is worded so */
+	fx_saturated(&f);
+	f.in.host_busy = 0.5;
+	f.in.lag_p99_us = 3000;
+	f.in.all_lag_p99_us = 2200000;
+	run(&f);
+	assert_int_equal(f.d.n, 2);
+	assert_string_equal(f.d.f[0].limit, "server_throughput");
+	assert_string_equal(f.d.f[1].limit, "generator");
+	has_text(f.d.f[1].evidence, "requests the server held back (full buffers or window) left 2200000 us late");
+	has_text(f.d.f[1].evidence, "the server bound the run");
+	f.in.all_lag_p99_us = 3000 * 2 + 1000; /* at the bound: the client's lateness explains it */
+	only(&f, "generator");
+	/* a run that sent no request (connecting flat out) has no schedule to keep */
+	fx_init(&f, true);
+	f.in.sent = 0;
+	f.in.worker_busy = 1;
+	f.in.lag_p99_us = 0;
+	f.in.max_send_lag_us = 1000;
+	none(&f);
+	/* the server role has no generator */
+	fx_init(&f, false);
+	f.in.lag_p99_us = 180000;
+	f.in.max_send_lag_us = 1000;
+	f.in.worker_busy = 1;
+	none(&f);
+}
+
+static void test_shared_host(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_saturated(&f);
+	run(&f);
+	assert_int_equal(f.d.n, 2);
+	assert_string_equal(f.d.f[0].limit, "shared_host"); /* the machine first */
+	assert_string_equal(f.d.f[1].limit, "generator");
+	assert_null(find(&f.d, "server_throughput"));
+	has_text(f.d.f[0].evidence, "its 2 CPUs were 99% busy");
+	has_text(f.d.f[0].evidence, "took 55% of the machine (2 workers, each 62% busy)");
+	has_text(f.d.f[0].evidence, "everything else 44%");
+	/* the machine saturated, the client on schedule: the machine still ranks
+	 * above the server's finding, which now may fire */
+	fx_saturated(&f);
+	f.in.lag_p99_us = 300;
+	run(&f);
+	assert_int_equal(f.d.n, 2);
+	assert_string_equal(f.d.f[0].limit, "shared_host");
+	assert_string_equal(f.d.f[1].limit, "server_throughput");
+	/* the machine saturated while the server held requests back: below the server */
+	fx_saturated(&f);
+	f.in.all_lag_p99_us = 2000000;
+	run(&f);
+	assert_string_equal(f.d.f[0].limit, "server_throughput");
+	assert_non_null(find(&f.d, "shared_host"));
+	/* a remote target: its CPUs are its own */
+	fx_saturated(&f);
+	f.in.target_loopback = false;
+	f.in.lag_p99_us = 300;
+	only(&f, "server_throughput");
+	/* a saturated host that still served the run in full limited nothing */
+	fx_init(&f, true);
+	f.in.target_loopback = true;
+	f.in.host_busy = 1.0;
+	f.in.worker_busy = 0.2;
+	f.in.lag_p99_us = 300;
+	f.in.max_send_lag_us = 1000;
+	none(&f);
+	f.tot.req_lost = 5; /* unanswered requests: now it did */
+	run(&f);
+	assert_string_equal(f.d.f[0].limit, "shared_host");
+	/* an idle host: nothing */
+	fx_init(&f, true);
+	f.in.target_loopback = true;
+	f.in.host_busy = 0.3;
+	f.in.worker_busy = 0.1;
+	f.in.lag_p99_us = 80;
+	f.in.max_send_lag_us = 1000;
+	none(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_generator_bound_predicates),
+		cmocka_unit_test(test_generator),
+		cmocka_unit_test(test_shared_host),
 		cmocka_unit_test(test_clean_run),
 		cmocka_unit_test(test_absent_counters_never_fire),
 		cmocka_unit_test(test_accept_queue_from_overflows),
