@@ -164,7 +164,7 @@ int resolve_target(const char *s, int family, struct sockaddr_any *out, size_t c
 	if (url_looks_like(s))
 		return fail(err, errcap, "'%s' is a URL: use --proto http with a URL target, or give HOST:PORT", s);
 	char host[RESOLVE_MAX_NAME + 1];
-	const char *pt;
+	const char *pt = "";
 	uint16_t port;
 	if (split_target(s, host, &pt, err, errcap) < 0)
 		return -1;

@@ -160,7 +160,7 @@ int url_parse(const char *s, struct url *u, char *err, size_t errcap)
 	size_t n = strcspn(a, "/?#"); /* authority */
 	if (memchr(a, '@', n))
 		return fail(err, errcap, "userinfo ('user@') is not supported");
-	size_t rest;
+	size_t rest = 0;
 	if (parse_host(a, n, u, &rest, err, errcap) < 0)
 		return -1;
 	uint16_t deflt = u->port;

@@ -42,7 +42,7 @@ Environment: TSW_LAB_PREFIX (default tsw) names the namespaces PREFIX-srv and PR
 EOF
 }
 
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"; }
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -xF -- "$1" >/dev/null; }
 
 need_root() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root (creating network namespaces needs CAP_SYS_ADMIN); try: sudo $0 $*"
@@ -63,10 +63,10 @@ aliases() {
 
 # Both namespaces exist with the veth up and the two main addresses on it.
 lab_complete() {
-	ip -n "$SRV" -4 -o addr show dev "$IFACE" 2>/dev/null | grep -q " $SRV_IP/24 " &&
-		ip -n "$CLI" -4 -o addr show dev "$IFACE" 2>/dev/null | grep -q " $CLI_IP/24 " &&
-		ip -n "$SRV" -o link show dev "$IFACE" 2>/dev/null | grep -q 'state UP' &&
-		ip -n "$CLI" -o link show dev "$IFACE" 2>/dev/null | grep -q 'state UP'
+	ip -n "$SRV" -4 -o addr show dev "$IFACE" 2>/dev/null | grep " $SRV_IP/24 " >/dev/null &&
+		ip -n "$CLI" -4 -o addr show dev "$IFACE" 2>/dev/null | grep " $CLI_IP/24 " >/dev/null &&
+		ip -n "$SRV" -o link show dev "$IFACE" 2>/dev/null | grep 'state UP' >/dev/null &&
+		ip -n "$CLI" -o link show dev "$IFACE" 2>/dev/null | grep 'state UP' >/dev/null
 }
 
 print_usage() {
@@ -138,8 +138,8 @@ cmd_up() {
 	# The link is usable once both ends report carrier; ARP is resolved on first use.
 	local up=0
 	for _ in $(seq 1 50); do
-		if ip -n "$CLI" -o link show "$IFACE" | grep -q 'state UP' &&
-			ip -n "$SRV" -o link show "$IFACE" | grep -q 'state UP'; then
+		if ip -n "$CLI" -o link show "$IFACE" | grep 'state UP' >/dev/null &&
+			ip -n "$SRV" -o link show "$IFACE" | grep 'state UP' >/dev/null; then
 			up=1
 			break
 		fi
