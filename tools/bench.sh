@@ -326,5 +326,20 @@ fi
 	echo "http client vs nginx, 100 connections, 1 KiB: wrk $ngx_rps req/s (p99 $ngx_p99, closed loop);" \
 		"tcpswarm open loop at that rate: $ans req/s answered (p99 ${p99} us from intended send times):" \
 		"ratio $(awk -v a="$ans" -v b="$ngx_rps" 'BEGIN {printf "%.2f", a/b}')"
+	# closed loop at full speed, both clients the same shape: 100 connections, one request in
+	# flight each, 5 s, against the same nginx
+	"$BIN" client --proto http "127.0.0.1:$NGX" -c 100 --length 1024 -r max -T 5s -q --json "$WORK/max.json" >/dev/null
+	max_rps=$(jq '.requests.answered / .duration_s | floor' "$WORK/max.json")
+	max_p99=$(jq '.latency_us.p99' "$WORK/max.json")
+	echo "http client vs nginx, -r max (closed loop), 100 connections, 1 KiB: tcpswarm $max_rps req/s (p99 $max_p99 us)," \
+		"wrk $ngx_rps req/s: ratio $(awk -v a="$max_rps" -v b="$ngx_rps" 'BEGIN {printf "%.2f", a/b}')"
 	stop_server
+	# reopen rate: an nginx that closes after every answer (keepalive_requests 1), the client
+	# holding 100 connections at -r max: connections the server closed per second that the
+	# client replaced
+	stop_peer nginx "$NGINX_PID" # one nginx at a time: start_nginx reuses its directory
+	NGX1=$(free_port)
+	start_nginx "$NGX1" 1024 1
+	"$BIN" client --proto http "127.0.0.1:$NGX1" -c 100 --length 1024 -r max -T 5s -q --json "$WORK/reopen.json" >/dev/null
+	jq -r '"reopen rate, nginx keepalive_requests 1, 100 connections held at -r max: \(.connections.reopened / .duration_s | floor) reopens/s, \(.requests.answered / .duration_s | floor) answers/s, peak open \(.connections.peak_open), not sent while down \(.requests.not_sent_down // 0)"' "$WORK/reopen.json"
 )
