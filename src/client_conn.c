@@ -106,8 +106,10 @@ void client_count_down(struct cworker *w, uint64_t down_ns)
 
 void client_retire(struct cworker *w, struct cconn *c, unsigned flag)
 {
-	c->flags = (uint8_t)((c->flags | flag) & ~CF_WRITABLE); /* the protocols send only when writable */
-	c->t_next = UINT64_MAX;
+	/* the protocols send nothing once retired (client_retired); t_next keeps
+	 * the schedule's next point, so the slot resumes from it after the reopen
+	 * and only what falls due meanwhile counts as not sent */
+	c->flags = (uint8_t)((c->flags | flag) & ~CF_WRITABLE);
 	reactor_timer_cancel(&w->r, &c->timer);
 }
 
@@ -116,11 +118,15 @@ static void open_ended(struct cworker *w, struct cconn *c, enum close_reason why
 {
 	ctr_sub(&w->sh->c.conn_open, 1);
 	ctr_add(&w->sh->c.closed, 1);
+	uint64_t lost = c->seq_tx - c->seq_rx;
+	if (why == CR_PROTOCOL && lost)
+		lost--; /* the request whose reply was bad is counted as an error already */
 	if (why != CR_RUN_END)
-		ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
-	/* down from the next point of its schedule: one closed right after an
-	 * answer has missed nothing yet, and its schedule resumes from there */
-	c->t_out = c->t_next != UINT64_MAX && c->t_next > w->r.now_ns ? c->t_next : w->r.now_ns;
+		ctr_add(&w->sh->c.req_lost, lost);
+	/* down from the next point of its schedule (past points it was behind on
+	 * included): one closed right after an answer has missed nothing yet,
+	 * and its schedule resumes from there */
+	c->t_out = c->t_next != UINT64_MAX ? c->t_next : w->r.now_ns;
 	if (w->reopen_q && !w->none_open_since && ctr_get(&w->sh->c.conn_open) == 0)
 		w->none_open_since = w->r.now_ns;
 }
@@ -130,7 +136,8 @@ void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, 
 	bool was_open = c->state == CS_OPEN;
 	if (c->state == CS_CONNECTING) {
 		w->inflight--;
-		ctr_add(&w->sh->c.conn_failed, 1);
+		if (why != CR_RUN_END) /* still connecting when the run ended: not a failure */
+			ctr_add(&w->sh->c.conn_failed, 1);
 		if (!c->t_out)
 			c->t_out = c->t_next; /* down since this failed attempt began */
 	} else if (was_open) {

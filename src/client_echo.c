@@ -75,6 +75,8 @@ static void echo_send_due(struct cworker *w, struct cconn *c)
 {
 	const size_t fsz = w->cfg->payload;
 	const bool closed = w->cfg->closed_loop;
+	if (client_retired(c))
+		return;
 	if (closed)
 		c->t_next = w->r.now_ns; /* -r max: what the window allows is due now */
 	while (w->phase == PHASE_RUN && c->t_next <= w->r.now_ns && c->t_next < w->ctl->end_ns) {

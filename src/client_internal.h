@@ -154,6 +154,9 @@ struct cworker {
 	void *proto_state;         /* the protocol's per-worker state (init/free) */
 };
 
+/* Our own churn close is due: the protocols send nothing more. */
+static inline bool client_retired(const struct cconn *c) { return c->flags & CF_RETIRE; }
+
 static inline uint32_t client_slot_of(const struct cworker *w, const struct cconn *c)
 {
 	return (uint32_t)(c - w->conns);

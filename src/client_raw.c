@@ -156,7 +156,7 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 static void raw_send_due(struct cworker *w, struct cconn *c)
 {
 	const struct client_config *cfg = w->cfg;
-	if (w->phase != PHASE_RUN || !first_done(w, c) || c->state != CS_OPEN)
+	if (w->phase != PHASE_RUN || client_retired(c) || !first_done(w, c) || c->state != CS_OPEN)
 		return;
 	for (;;) {
 		if (!(c->flags & CF_WRITABLE) || room(w, c) == 0)
@@ -220,7 +220,7 @@ static int take_replies(struct cworker *w, struct cconn *c, const uint8_t *p, si
 	}
 	if (used < len)
 		return -1;
-	bool keep = st.v || (w->cfg->inflight > 1 && outstanding(c));
+	bool keep = st.v || (w->cfg->inflight > 1 && (outstanding(c) || c->tx_off)); /* a part-written request's time too */
 	if (keep && !s && !(s = slot_of(w, c, true)))
 		return -2;
 	if (keep)
@@ -246,7 +246,9 @@ static void raw_on_readable(struct cworker *w, struct cconn *c, uint32_t events)
 				client_conn_close(w, c, rc == -1 ? CR_PROTOCOL : CR_NO_CARRY, 0);
 				return;
 			}
-			raw_send_due(w, c); /* answers free the window */
+			w->unblocked = true; /* these waited on the server's answers, not on us */
+			raw_send_due(w, c);  /* answers free the window */
+			w->unblocked = false;
 			if (c->state != CS_OPEN)
 				return;
 		}

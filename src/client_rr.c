@@ -32,7 +32,7 @@ void rr_on_open(struct cworker *w, struct cconn *c)
 
 void rr_send_due(struct cworker *w, struct cconn *c)
 {
-	if (w->phase != PHASE_RUN || c->seq_tx - c->seq_rx >= w->proto->max_in_flight)
+	if (w->phase != PHASE_RUN || client_retired(c) || c->seq_tx - c->seq_rx >= w->proto->max_in_flight)
 		return; /* the window is full: an answer triggers the next */
 	if (c->tx_off == 0) {
 		if (c->t_next > w->r.now_ns || c->t_next >= w->ctl->end_ns) {

@@ -95,7 +95,7 @@ static bool hold_verdict(const struct client_config *cfg, struct run_report *r)
 	const struct totals *t = &r->tot;
 	if (r->failure[0])
 		return false; /* a worker process died: that is the failure */
-	if (!t->conn_established && t->conn_attempts) {
+	if (!t->conn_established && cfg->conns) { /* even with no attempt: the workers never got to connect */
 		snprintf(r->failure, sizeof(r->failure),
 			 "no connection was ever established (%" PRIu64 " attempts, %" PRIu64 " refused, %" PRIu64 " timed out)",
 			 t->conn_attempts, t->errs[ES_ECONNREFUSED], t->close[CR_CONNECT_TIMEOUT]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tcpswarm/merge.h"
+#include "tcpswarm/outfile.h"
 #include "tcpswarm/run.h"
 
 #define MERGE_MAX_FILE (256u << 20) /* a report is KiB to a few MiB */
@@ -100,19 +101,13 @@ void merge_print_text(const struct merge_set *s, FILE *out)
 
 static int write_json(const struct merge_set *s, const char *path)
 {
-	FILE *f = path ? fopen(path, "w") : stdout;
-	if (!f) {
-		fprintf(stderr, "tcpswarm merge: cannot write '%s': %s\n", path, strerror(errno));
+	if (!path)
+		return merge_write_json(s, stdout) ? 1 : 0;
+	struct outfile of; /* whole or not at all */
+	FILE *f = outfile_open(&of, path, "tcpswarm merge", "merged JSON");
+	if (!f)
 		return 1;
-	}
-	int err = merge_write_json(s, f);
-	if (path && fclose(f) != 0 && !err)
-		err = errno;
-	if (err) {
-		fprintf(stderr, "tcpswarm merge: writing '%s' failed: %s\n", path ? path : "stdout", strerror(err));
-		return 1;
-	}
-	return 0;
+	return outfile_commit(&of, merge_write_json(s, f), "tcpswarm merge") < 0 ? 1 : 0;
 }
 
 int merge_main(int argc, char **argv)
@@ -150,6 +145,11 @@ int merge_main(int argc, char **argv)
 		if (argv[i][0] == '-' && argv[i][1]) {
 			i += !strcmp(argv[i], "-o") || !strcmp(argv[i], "--output");
 			continue;
+		}
+		if (outfile_same(argv[i], out)) {
+			snprintf(err, sizeof(err), "-o %s is one of the reports to merge: give another file", out);
+			rc = EXIT_USAGE;
+			break;
 		}
 		size_t len;
 		char *buf = slurp(argv[i], &len, err, sizeof(err));

@@ -107,11 +107,31 @@ int merge_add_text(struct merge_set *s, const char *name, char *text, size_t len
 	return check_one(m, s->lat, err, errcap);
 }
 
+/* The same JSON value, whatever the spacing: reports re-serialised by jq
+ * and the like still belong together. Objects compare key by key in order
+ * (tcpswarm writes its keys in one order). */
 static bool same_value(const struct jr_value *a, const struct jr_value *b)
 {
 	if (!a || !b)
 		return a == b;
-	return a->raw_len == b->raw_len && !memcmp(a->raw, b->raw, a->raw_len);
+	if (a->type != b->type || a->n != b->n)
+		return false;
+	switch (a->type) {
+	case JR_STRING:
+		return a->str_len == b->str_len && !memcmp(a->str, b->str, a->str_len);
+	case JR_NUMBER:
+		return a->is_u64 == b->is_u64 && (a->is_u64 ? a->u64 == b->u64 : a->number == b->number);
+	case JR_BOOL:
+		return a->boolean == b->boolean;
+	case JR_ARRAY:
+	case JR_OBJECT:
+		for (size_t i = 0; i < a->n; i++)
+			if ((a->type == JR_OBJECT && strcmp(a->keys[i], b->keys[i])) || !same_value(&a->kids[i], &b->kids[i]))
+				return false;
+		return true;
+	default:
+		return true; /* null */
+	}
 }
 
 static int by_shard(const void *a, const void *b)

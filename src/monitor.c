@@ -38,6 +38,11 @@ static int honest_init(struct monitor *m)
 	return 0;
 }
 
+/* A p99 of a handful of requests is their maximum: one late send would mark
+ * the run. Below this many samples only the CPU criterion judges. */
+#define LAG_MIN_SAMPLES 100
+static uint64_t lag_evidence(const struct hist *h, uint64_t p99_us) { return h->count >= LAG_MIN_SAMPLES ? p99_us : 0; }
+
 /* This second's service-time and send-lag percentiles, CPU busy shares and
  * the generator-bound verdict. */
 static void honest_tick(struct monitor *m, const struct totals *now, struct sample *s)
@@ -67,7 +72,8 @@ static void honest_tick(struct monitor *m, const struct totals *now, struct samp
 	 * in a whole second only when their turns took longer than that (a
 	 * generator this far behind; measured at -c 100 -r 16m on 2 busy CPUs). */
 	if (m->lag_iv->count)
-		s->generator_bound = diag_generator_bound(s->own_lag_p99_us, r->max_send_lag_us, s->worker_busy);
+		s->generator_bound = diag_generator_bound(lag_evidence(m->own_iv, s->own_lag_p99_us), r->max_send_lag_us,
+							  s->worker_busy);
 	else
 		s->generator_bound = s->sent > 0;
 	r->bound_seconds += s->generator_bound;
@@ -102,7 +108,8 @@ static void honest_finish(struct monitor *m)
 		return;
 	wshared_take_honest(m->sh, m->nworkers, r->svc, r->send_lag, r->own_lag, 1);
 	r->generator_bound = r->send_lag->count &&
-			     diag_generator_bound(hist_percentile(r->own_lag, 99), r->max_send_lag_us, r->worker_busy);
+			     diag_generator_bound(lag_evidence(r->own_lag, hist_percentile(r->own_lag, 99)), r->max_send_lag_us,
+						  r->worker_busy);
 }
 
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)

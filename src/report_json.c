@@ -10,30 +10,20 @@
 #include "tcpswarm/json.h"
 #include "tcpswarm/proto_http.h"
 #include "tcpswarm/names.h"
+#include "tcpswarm/outfile.h"
 #include "tcpswarm/report.h"
 
 #ifndef TCPSWARM_VERSION
 #define TCPSWARM_VERSION "0.0.0-dev"
 #endif
 
-static FILE *open_out(const char *path, const char *what)
+/* Every report goes through an outfile: whole or not at all. */
+static FILE *open_out(struct outfile *o, const char *path, const char *what)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		fprintf(stderr, "tcpswarm: cannot write the %s report to '%s': %s\n", what, path, strerror(errno));
-	return f;
+	return outfile_open(o, path, "tcpswarm", what);
 }
 
-static int close_out(FILE *f, const char *path, int err)
-{
-	if (fclose(f) != 0 && !err)
-		err = errno;
-	if (err) {
-		fprintf(stderr, "tcpswarm: writing '%s' failed: %s\n", path, strerror(err));
-		return -1;
-	}
-	return 0;
-}
+static int close_out(struct outfile *o, int err) { return outfile_commit(o, err, "tcpswarm"); }
 
 static void head(struct jw *w, const struct run_report *r)
 {
@@ -255,7 +245,8 @@ static void honest(struct jw *w, const struct run_report *r)
 
 int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
 {
-	FILE *f = open_out(path, "JSON");
+	struct outfile of;
+	FILE *f = open_out(&of, path, "JSON");
 	if (!f)
 		return -1;
 	struct jw w;
@@ -366,12 +357,13 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 		jw_str(&w, NULL, r->gate_fail[i]);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
-	return close_out(f, path, jw_finish(&w));
+	return close_out(&of, jw_finish(&w));
 }
 
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg)
 {
-	FILE *f = open_out(path, "JSON");
+	struct outfile of;
+	FILE *f = open_out(&of, path, "JSON");
 	if (!f)
 		return -1;
 	struct jw w;
@@ -410,25 +402,19 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_obj_end(&w);
 	tail(&w, r);
 	jw_obj_end(&w);
-	return close_out(f, path, jw_finish(&w));
-}
-
-static int writable(const char *cmd, const char *opt, const char *path)
-{
-	if (!path)
-		return 0;
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644); /* no truncation yet */
-	if (fd < 0) {
-		fprintf(stderr, "tcpswarm %s: option %s: cannot write '%s': %s\n", cmd, opt, path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return close_out(&of, jw_finish(&w));
 }
 
 int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt)
 {
-	return writable(cmd, "--json", json) | writable(cmd, "--csv", csv) | writable(cmd, "--rtt-log", rtt);
+	char who[64];
+	snprintf(who, sizeof(who), "tcpswarm %s", cmd);
+	if (outfile_same(json, csv) || outfile_same(json, rtt) || outfile_same(csv, rtt)) {
+		fprintf(stderr, "%s: --json, --csv and --rtt-log must name different files\n", who);
+		return -1;
+	}
+	return outfile_check(who, "--json", json) | outfile_check(who, "--csv", csv) |
+	       outfile_check(who, "--rtt-log", rtt);
 }
 
 /* The columns after listen_drops: service time, send lag, CPU shares
@@ -446,7 +432,8 @@ static void csv_honest(FILE *f, const struct sample *s)
 
 int report_csv(const char *path, const struct run_report *r)
 {
-	FILE *f = open_out(path, "CSV");
+	struct outfile of;
+	FILE *f = open_out(&of, path, "CSV");
 	if (!f)
 		return -1;
 	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
@@ -462,5 +449,5 @@ int report_csv(const char *path, const struct run_report *r)
 			s->kmoved.v[KC_LISTEN_OVERFLOWS], s->kmoved.v[KC_LISTEN_DROPS]);
 		csv_honest(f, s);
 	}
-	return close_out(f, path, ferror(f) ? EIO : 0);
+	return close_out(&of, ferror(f) ? EIO : 0);
 }

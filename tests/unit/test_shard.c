@@ -67,6 +67,11 @@ static void test_parse(void **state)
 	assert_int_equal(start_at_parse("2000-02-29T00:00:00Z", &at, err, sizeof(err)), 0);
 	assert_int_equal(at, 951782400);
 	assert_int_equal(start_at_parse("2026-12-01 20:30", &at, err, sizeof(err)), -1);
+	/* days that do not exist are refused, not rolled into the next month */
+	assert_int_equal(start_at_parse("2026-11-31T23:59:00Z", &at, err, sizeof(err)), -1);
+	assert_int_equal(start_at_parse("2026-02-29T00:00:00Z", &at, err, sizeof(err)), -1);
+	assert_int_equal(start_at_parse("1900-02-29T00:00:00Z", &at, err, sizeof(err)), -1);
+	assert_int_equal(start_at_parse("2024-02-29T00:00:00Z", &at, err, sizeof(err)), 0);
 	assert_int_equal(start_at_parse("tomorrow", &at, err, sizeof(err)), -1);
 	assert_int_equal(start_at_check(1000, 1000, err, sizeof(err)), 0);
 	assert_int_equal(start_at_check(1000 + 86400, 1000, err, sizeof(err)), 0);

@@ -1,0 +1,87 @@
+#include "tcpswarm/outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int tmp_name(char *out, size_t cap, const char *path)
+{
+	int n = snprintf(out, cap, "%s.tmp.%ld", path, (long)getpid());
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+FILE *outfile_open(struct outfile *o, const char *path, const char *who, const char *what)
+{
+	o->path = path;
+	o->f = NULL;
+	if (tmp_name(o->tmp, sizeof(o->tmp), path) < 0) {
+		fprintf(stderr, "%s: cannot write the %s report to '%s': path too long\n", who, what, path);
+		return NULL;
+	}
+	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+		fprintf(stderr, "%s: cannot write the %s report to '%s': %s\n", who, what, path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		return NULL;
+	}
+	return o->f;
+}
+
+int outfile_commit(struct outfile *o, int err, const char *who)
+{
+	if (fflush(o->f) != 0 && !err)
+		err = errno;
+	if (ferror(o->f) && !err)
+		err = EIO;
+	if (!err && fsync(fileno(o->f)) != 0)
+		err = errno;
+	if (fclose(o->f) != 0 && !err)
+		err = errno;
+	o->f = NULL;
+	if (!err && rename(o->tmp, o->path) != 0)
+		err = errno;
+	if (err) {
+		unlink(o->tmp);
+		fprintf(stderr, "%s: writing '%s' failed: %s (nothing written)\n", who, o->path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int outfile_check(const char *who, const char *opt, const char *path)
+{
+	if (!path)
+		return 0;
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: option %s: cannot write '%s': it is a directory\n", who, opt, path);
+		return -1;
+	}
+	char tmp[4096];
+	int fd = -1;
+	if (tmp_name(tmp, sizeof(tmp), path) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "%s: option %s: cannot write '%s': %s\n", who, opt, path,
+			strerror(errno ? errno : ENAMETOOLONG));
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+int outfile_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		return 0;
+	if (!strcmp(a, b))
+		return 1;
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
