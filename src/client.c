@@ -174,6 +174,12 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 			return;
 	}
 	if ((events & (EPOLLOUT | EPOLLERR)) && !(c->flags & CF_RETIRE)) {
+		/* EPOLLOUT rides along with every EPOLLIN edge: when the socket
+		 * was writable and a send timer is set, nothing changed, and a
+		 * send now would split the window's one send (--send-window;
+		 * 0 keeps sending on every wake-up) */
+		if (w->r.timer_window_ns && (c->flags & CF_WRITABLE) && tw_pending(&c->timer) && !(events & EPOLLERR))
+			return;
 		w->unblocked = !(c->flags & CF_WRITABLE); /* the socket buffer had filled */
 		c->flags |= CF_WRITABLE;
 		w->proto->send_due(w, c);
@@ -431,6 +437,8 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 			w->nsrc = srcset_shard(&cfg->sources, id, nworkers, w->src, cfg->sources.n, &shared);
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
+	if (rc == 0 && !cfg->closed_loop) /* -r max sends as answers come, not on timers */
+		w->r.timer_window_ns = cfg->send_window_us * 1000;
 	w->rtt = ctl->rtt ? &ctl->rtt[id] : NULL;
 	if (!w->conns || !hold_ok || !w->scratch || (cfg->sources.n && !w->src) || rc < 0 ||
 	    carry_init(&w->carry, w->nconns, w->proto->carry_slot_bytes) < 0)

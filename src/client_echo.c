@@ -6,6 +6,11 @@
 #include "client_internal.h"
 #include "tcpswarm/proto_echo.h"
 
+/* Frames per send(): a window's worth of a busy connection leaves in one
+ * (500 us at 200k/s a connection is 100 frames); the scratch buffer bounds
+ * it too. The intended times of one batch live on the stack (8 bytes each). */
+#define ECHO_SEND_BATCH 512
+
 static void echo_send_due(struct cworker *w, struct cconn *c);
 
 static void echo_on_open(struct cworker *w, struct cconn *c)
@@ -40,8 +45,8 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 	const uint64_t now = w->r.now_ns;
 	size_t nf = 0, len = 0, max = CLIENT_SCRATCH_BYTES / fsz;
 	uint64_t t = c->t_next;
-	if (max > SEND_BATCH)
-		max = SEND_BATCH;
+	if (max > ECHO_SEND_BATCH)
+		max = ECHO_SEND_BATCH;
 	if (w->cfg->closed_loop && max > w->cfg->inflight - (c->seq_tx - c->seq_rx))
 		max = (size_t)(w->cfg->inflight - (c->seq_tx - c->seq_rx)); /* -r max: keep K in flight */
 	while (nf < max && t <= now && t < w->ctl->end_ns) {
@@ -82,7 +87,7 @@ static void echo_send_due(struct cworker *w, struct cconn *c)
 	while (w->phase == PHASE_RUN && c->t_next <= w->r.now_ns && c->t_next < w->ctl->end_ns) {
 		if (!(c->flags & CF_WRITABLE) || (closed && c->seq_tx - c->seq_rx >= w->cfg->inflight))
 			return; /* EPOLLOUT, or (-r max) an answer, resumes */
-		uint64_t times[SEND_BATCH + 1];
+		uint64_t times[ECHO_SEND_BATCH + 1];
 		size_t nf;
 		size_t len = build_batch(w, c, times, &nf);
 		ssize_t n = client_send(w, c, w->scratch, len);

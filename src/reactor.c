@@ -72,7 +72,7 @@ int reactor_del(struct reactor *r, int fd)
 
 void reactor_timer_at(struct reactor *r, struct tw_node *n, uint64_t at_ns)
 {
-	tw_add(&r->wheel, n, (at_ns + REACTOR_TICK_NS - 1) / REACTOR_TICK_NS);
+	tw_add(&r->wheel, n, tw_coalesced_tick(at_ns, REACTOR_TICK_NS, r->timer_window_ns));
 }
 
 void reactor_timer_cancel(struct reactor *r, struct tw_node *n) { tw_cancel(&r->wheel, n); }

@@ -282,6 +282,7 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "payload", cfg->payload);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
 	jw_u64(&w, "drain_us", cfg->drain_us);
+	jw_u64(&w, "send_window_us", cfg->send_window_us);
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "seed", cfg->seed);
 	if (cfg->shard.count) {

@@ -155,3 +155,13 @@ uint64_t tw_next_due(struct twheel *w)
 	}
 	return TW_SLOTS - cur;
 }
+
+uint64_t tw_coalesced_tick(uint64_t at_ns, uint64_t tick_ns, uint64_t window_ns)
+{
+	if (window_ns > tick_ns) {
+		uint64_t rem = at_ns % window_ns;
+		if (rem && at_ns <= UINT64_MAX - (window_ns - rem))
+			at_ns += window_ns - rem;
+	}
+	return at_ns / tick_ns + (at_ns % tick_ns != 0);
+}

@@ -2,14 +2,21 @@
 # Benchmarks (figures, never pass/fail). Loopback only; every run is
 # bounded. Prints: time to open and hold 15,000 connections, the highest
 # echo rate sustained (answered >= 99% of intended, p99 under 50 ms) at 5 and 2,000
-# connections, and user bytes per idle connection on each side.
+# connections, user bytes per idle connection on each side, and client CPU
+# per message (with send lag, latency and service p99) at the rows of issue 10.
 #   tools/bench.sh [BUILD_DIR]      (default: build, Release)
+#   tools/bench.sh --cpu [BUILD_DIR]   only the CPU-per-message section (3. below)
 #   tools/bench.sh --scale [N] [BUILD_DIR]
 #                                   only the scale section (below): the most connections one
 #                                   client command holds against one server command (default N 1m)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=""
+CPU_ONLY=""
+if [ "${1:-}" = --cpu ]; then
+	shift
+	CPU_ONLY=1
+fi
 if [ "${1:-}" = --scale ]; then
 	shift
 	SCALE=1m
@@ -252,6 +259,41 @@ if [ -n "$SCALE" ]; then
 fi
 # ======================= end of the scale section ==========================
 
+# 3. what one message costs the client: echo 32 B at the rows of issue 10's table,
+#    3 s each against the tcpswarm server on this machine. CPU is the client's own
+#    user+sys (its children's times, read by `times` in a subshell), never wall time;
+#    ns/msg = CPU / answered. The figures from the client's JSON. CPU_ROWS="C R ..."
+#    replaces the rows; CPU_ARGS adds client options (e.g. --send-window 0 to compare).
+cpu_row() { # CONNS RATE
+	local t u s
+	t=$( (timeout 60 "$BIN" client "127.0.0.1:$PORT" -c "$1" -r "$2" -T 3s -q --json "$W/cpu.json" \
+		${CPU_ARGS:-} >/dev/null 2>&1 || true; times) | tail -1)
+	u=$(awk '{ split($1, a, /[ms]/); print a[1] * 60 + a[2] }' <<<"$t")
+	s=$(awk '{ split($2, a, /[ms]/); print a[1] * 60 + a[2] }' <<<"$t")
+	[ -s "$W/cpu.json" ] || { echo "cpu $1 conns $2/s: the client wrote no JSON"; return; }
+	jq -r --argjson u "$u" --argjson s "$s" --arg c "$1" --arg r "$2" '
+		def ms: . / 1000 | . * 100 | round / 100 | tostring + " ms";
+		"cpu \($c) conns, \($r)/s: achieved \(.requests.answered / .duration_s | floor)/s,"
+		+ " client CPU \(if .requests.answered > 0 then (($u + $s) * 1e9 / .requests.answered | floor | tostring) else "?" end) ns/msg"
+		+ " (user \($u) s, sys \($s) s), send lag p99 \(.send_lag_us.p99 | ms), latency p99 \(.latency_us.p99 | ms),"
+		+ " service p99 \(.service_us.p99 | ms); send window \(.config.send_window_us) us"' "$W/cpu.json"
+	rm -f "$W/cpu.json"
+}
+cpu_section() {
+	server_start
+	set -- ${CPU_ROWS:-5 1m 100 1m 2000 200k}
+	while [ $# -ge 2 ]; do
+		cpu_row "$1" "$2"
+		shift 2
+	done
+	server_stop
+}
+if [ -n "$CPU_ONLY" ]; then
+	echo "tcpswarm bench --cpu on $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); server and client share this machine"
+	cpu_section
+	exit 0
+fi
+
 echo "tcpswarm bench on $(nproc) CPUs, $(uname -r); server and client share this machine"
 echo
 
@@ -295,7 +337,9 @@ max_rate 5
 max_rate 2000
 server_stop
 
-# 3. HTTP against a real peer (nginx), where wrk is installed:
+cpu_section
+
+# 4. HTTP against a real peer (nginx), where wrk is installed:
 #    a) tcpswarm server -m http vs nginx, both under the same wrk load: req/s ratio;
 #    b) tcpswarm client --proto http vs wrk, both against nginx: req/s ratio and p99.
 #       wrk is closed loop (each connection waits for its answer), so its p99 hides

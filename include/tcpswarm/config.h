@@ -57,6 +57,7 @@ struct client_config {
 	enum arrivals arrivals;
 	uint64_t payload;       /* bytes per request frame */
 	uint64_t drain_us;      /* after -T: wait this long for replies in flight */
+	uint64_t send_window_us; /* --send-window: sends due within one window leave in one wake-up */
 	uint64_t seed;
 	struct shard_spec shard; /* --shard I/N; count 0: not a shard */
 	int64_t start_at;       /* --start-at, epoch seconds; 0: start now */

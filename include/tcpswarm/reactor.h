@@ -35,6 +35,7 @@ struct reactor {
 	uint64_t now_ns;           /* cached monotonic time of this turn */
 	uint64_t wake_ns;          /* on_turn's request: wake no later than this */
 	uint64_t turns;
+	uint64_t timer_window_ns;  /* timers coalesce onto boundaries this far apart (0: the tick) */
 	struct twheel wheel;
 	struct reactor_ops ops;
 	void *ctx;
@@ -60,7 +61,9 @@ int reactor_add(struct reactor *r, int fd, uint64_t data);
 /* Registers a listening socket: EPOLLIN|EPOLLET only. */
 int reactor_add_listener(struct reactor *r, int fd, uint64_t data);
 int reactor_del(struct reactor *r, int fd);
-/* Timers in absolute monotonic nanoseconds (rounded up to the tick). */
+/* Timers in absolute monotonic nanoseconds, rounded up to the tick, or with
+ * a timer window to the next window boundary (tw_coalesced_tick): one
+ * wake-up serves every timer due in the window, none fires early. */
 void reactor_timer_at(struct reactor *r, struct tw_node *n, uint64_t at_ns);
 void reactor_timer_cancel(struct reactor *r, struct tw_node *n);
 /* Runs until reactor_stop(). 0, or -errno if epoll itself failed. */

@@ -43,5 +43,12 @@ void tw_advance(struct twheel *w, uint64_t to, tw_fire_fn fire, void *ctx);
 /* Ticks from now until the next tick that may fire or cascade; UINT64_MAX
  * when empty. Never more than the distance to the next level-0 wrap. */
 uint64_t tw_next_due(struct twheel *w);
+/* The tick a deadline at_ns expires at, with ticks of tick_ns, when timers
+ * coalesce onto shared boundaries at every multiple of window_ns (0 or a
+ * window under a tick: per tick): the first boundary at or after at_ns, as
+ * the first tick at or after that. So every deadline of one window fires in
+ * one tick, never before the deadline and at most window_ns + tick_ns - 1
+ * after it. */
+uint64_t tw_coalesced_tick(uint64_t at_ns, uint64_t tick_ns, uint64_t window_ns);
 
 #endif

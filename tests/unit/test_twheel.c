@@ -1,7 +1,8 @@
 /* Unit tests for twheel.c: every timer fires exactly at its tick, checked
  * against a reference model (random schedules, random advance steps, level
  * boundaries, wrap of every level), cancel and re-add, callbacks that
- * reschedule or cancel, tw_next_due, the count and the horizon clamp. */
+ * reschedule or cancel, tw_next_due, the count and the horizon clamp; and
+ * coalescing windows (tw_coalesced_tick) on a fake clock: never early. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -785,6 +786,106 @@ static void test_level3_fires(void **state)
 	free(w);
 }
 
+/* ---- coalescing windows (tw_coalesced_tick), on a fake clock ---------------- */
+
+#define TICK_NS 100000ULL /* the reactor's tick */
+
+/* Never early, late by less than window + tick, and every deadline of one
+ * window lands on the tick of that window's end. */
+static void test_coalesced_tick_bounds(void **state)
+{
+	(void)state;
+	static const uint64_t windows[] = {0, 1, 50000, 100000, 250000, 333333, 500000, 1000000, 5000000};
+	rng_state = 11;
+	for (size_t k = 0; k < sizeof(windows) / sizeof(windows[0]); k++) {
+		uint64_t wnd = windows[k];
+		for (int i = 0; i < 20000; i++) {
+			uint64_t at = i < 8 ? (uint64_t)i * 50000 : rnd_below((uint64_t)1 << 50);
+			uint64_t t = tw_coalesced_tick(at, TICK_NS, wnd);
+			assert_true(t * TICK_NS >= at);
+			uint64_t slack = (wnd > TICK_NS ? wnd : 0) + TICK_NS;
+			assert_true(t * TICK_NS < at + slack);
+			if (wnd <= TICK_NS || at == 0)
+				continue;
+			uint64_t end = (at + wnd - 1) / wnd * wnd; /* the window's end */
+			assert_true(tw_coalesced_tick(end, TICK_NS, wnd) == t);
+			assert_true(tw_coalesced_tick(end - wnd + 1, TICK_NS, wnd) == t);
+		}
+	}
+	assert_true(tw_coalesced_tick(0, TICK_NS, 250000) == 0);
+	assert_true(tw_coalesced_tick(1, TICK_NS, 250000) == 3);      /* 250 us, as ticks: 300 us */
+	assert_true(tw_coalesced_tick(250000, TICK_NS, 250000) == 3);
+	assert_true(tw_coalesced_tick(250001, TICK_NS, 250000) == 5); /* 500 us */
+	assert_true(tw_coalesced_tick(UINT64_MAX, TICK_NS, 250000) == UINT64_MAX / TICK_NS + 1);
+}
+
+struct fake_send {
+	struct tw_node tw;
+	uint64_t deadline_ns; /* the intended send time */
+};
+
+struct fake_clock {
+	uint64_t now_ns;
+	uint64_t fired, max_late_ns, wakeups, last_wakeup;
+	bool early;
+};
+
+static struct fake_clock fclock;
+
+static void fire_fake(void *ctx, struct tw_node *n)
+{
+	(void)ctx;
+	struct fake_send *s = (struct fake_send *)n;
+	if (fclock.now_ns < s->deadline_ns)
+		fclock.early = true;
+	else if (fclock.now_ns - s->deadline_ns > fclock.max_late_ns)
+		fclock.max_late_ns = fclock.now_ns - s->deadline_ns;
+	fclock.fired++;
+	if (fclock.last_wakeup != fclock.now_ns + 1) { /* this turn's first timer */
+		fclock.last_wakeup = fclock.now_ns + 1;
+		fclock.wakeups++;
+	}
+}
+
+/* The engine's use on a fake clock: thousands of send deadlines, timers
+ * set through tw_coalesced_tick, time advanced in uneven steps as a loop
+ * would. Nothing fires before its deadline, nothing later than window +
+ * tick + one step, and the turns that fire anything are at most one per
+ * window (the point of the window: one wake-up serves many connections). */
+static void test_window_never_early_fake_clock(void **state)
+{
+	(void)state;
+	const uint64_t wnd = 500000, span = 200000000; /* 0.5 ms windows over 200 ms */
+	const size_t n = 5000;
+	struct twheel *w = malloc(sizeof(*w));
+	struct fake_send *s = calloc(n, sizeof(*s));
+	assert_non_null(w);
+	assert_non_null(s);
+	memset(&fclock, 0, sizeof(fclock));
+	rng_state = 7;
+	fclock.now_ns = 1000000007ULL; /* an unaligned start */
+	tw_init(w, fclock.now_ns / TICK_NS);
+	for (size_t i = 0; i < n; i++) {
+		s[i].deadline_ns = fclock.now_ns + rnd_below(span);
+		tw_add(w, &s[i].tw, tw_coalesced_tick(s[i].deadline_ns, TICK_NS, wnd));
+	}
+	uint64_t end = fclock.now_ns + span + wnd + TICK_NS, max_step = 0;
+	while (fclock.now_ns < end) {
+		uint64_t step = 1 + rnd_below(300000); /* up to 300 us between turns */
+		if (step > max_step)
+			max_step = step;
+		fclock.now_ns += step;
+		tw_advance(w, fclock.now_ns / TICK_NS, fire_fake, NULL);
+	}
+	assert_true(fclock.fired == n);
+	assert_false(fclock.early);
+	assert_true(fclock.max_late_ns < wnd + TICK_NS + max_step);
+	assert_true(fclock.wakeups <= span / wnd + 2);
+	assert_true(fclock.wakeups >= span / wnd / 2); /* and the deadlines did spread over the windows */
+	free(s);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -804,6 +905,8 @@ int main(void)
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_horizon_clamp),
 		cmocka_unit_test(test_level3_fires),
+		cmocka_unit_test(test_coalesced_tick_bounds),
+		cmocka_unit_test(test_window_never_early_fake_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
