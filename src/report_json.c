@@ -243,55 +243,47 @@ static void honest(struct jw *w, const struct run_report *r)
 	jw_u64(w, "generator_bound_seconds", r->bound_seconds);
 }
 
-int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
+/* "config" of a client run: every option as parsed. */
+static void client_config_obj(struct jw *w, const struct run_report *r, const struct client_config *cfg)
 {
-	struct outfile of;
-	FILE *f = open_out(&of, path, "JSON");
-	if (!f)
-		return -1;
-	struct jw w;
 	char buf[96];
-	const struct totals *t = &r->tot;
-	jw_init(&w, f, true);
-	jw_obj_begin(&w, NULL);
-	head(&w, r);
-	jw_obj_begin(&w, "config");
-	jw_arr_begin(&w, "targets");
+	jw_obj_begin(w, "config");
+	jw_arr_begin(w, "targets");
 	for (unsigned i = 0; i < cfg->ntargets; i++) {
 		addr_format(&cfg->targets[i], buf, sizeof(buf));
-		jw_str(&w, NULL, buf);
+		jw_str(w, NULL, buf);
 	}
-	jw_arr_end(&w);
-	jw_u64(&w, "connections", cfg->conns);
-	jw_double(&w, "connect_rate", cfg->connect_rate);
-	jw_u64(&w, "connect_inflight", cfg->connect_inflight);
-	jw_u64(&w, "connect_timeout_us", cfg->connect_timeout_us);
-	jw_bool(&w, "reconnect", cfg->reconnect);
-	jw_u64(&w, "conn_lifetime_min_us", cfg->life_lo_us);
-	jw_u64(&w, "conn_lifetime_max_us", cfg->life_hi_us);
-	jw_u64(&w, "conn_requests", cfg->conn_requests);
-	jw_str(&w, "close", cfg->close_rst ? "rst" : "fin");
-	jw_str(&w, "source", cfg->source_spec);
+	jw_arr_end(w);
+	jw_u64(w, "connections", cfg->conns);
+	jw_double(w, "connect_rate", cfg->connect_rate);
+	jw_u64(w, "connect_inflight", cfg->connect_inflight);
+	jw_u64(w, "connect_timeout_us", cfg->connect_timeout_us);
+	jw_bool(w, "reconnect", cfg->reconnect);
+	jw_u64(w, "conn_lifetime_min_us", cfg->life_lo_us);
+	jw_u64(w, "conn_lifetime_max_us", cfg->life_hi_us);
+	jw_u64(w, "conn_requests", cfg->conn_requests);
+	jw_str(w, "close", cfg->close_rst ? "rst" : "fin");
+	jw_str(w, "source", cfg->source_spec);
 	if (cfg->source_iface)
-		jw_str(&w, "source_iface", cfg->source_iface);
-	jw_u64(&w, "source_ips", cfg->sources.n);
-	jw_double(&w, "rate", cfg->rate);
-	jw_bool(&w, "closed_loop", cfg->closed_loop);
-	jw_u64(&w, "inflight", cfg->inflight);
-	jw_str(&w, "arrivals", arrivals_name(cfg->arrivals));
-	jw_u64(&w, "payload", cfg->payload);
-	jw_u64(&w, "duration_us", cfg->com.duration_us);
-	jw_u64(&w, "drain_us", cfg->drain_us);
-	jw_u64(&w, "send_window_us", cfg->send_window_us);
-	jw_u64(&w, "workers", r->workers);
-	jw_u64(&w, "seed", cfg->seed);
+		jw_str(w, "source_iface", cfg->source_iface);
+	jw_u64(w, "source_ips", cfg->sources.n);
+	jw_double(w, "rate", cfg->rate);
+	jw_bool(w, "closed_loop", cfg->closed_loop);
+	jw_u64(w, "inflight", cfg->inflight);
+	jw_str(w, "arrivals", arrivals_name(cfg->arrivals));
+	jw_u64(w, "payload", cfg->payload);
+	jw_u64(w, "duration_us", cfg->com.duration_us);
+	jw_u64(w, "drain_us", cfg->drain_us);
+	jw_u64(w, "send_window_us", cfg->send_window_us);
+	jw_u64(w, "workers", r->workers);
+	jw_u64(w, "seed", cfg->seed);
 	if (cfg->shard.count) {
-		jw_obj_begin(&w, "shard");
-		jw_u64(&w, "index", cfg->shard.index);
-		jw_u64(&w, "count", cfg->shard.count);
-		jw_u64(&w, "total_connections", cfg->shard.total_conns);
-		jw_double(&w, "total_rate", cfg->shard.total_rate);
-		jw_obj_end(&w);
+		jw_obj_begin(w, "shard");
+		jw_u64(w, "index", cfg->shard.index);
+		jw_u64(w, "count", cfg->shard.count);
+		jw_u64(w, "total_connections", cfg->shard.total_conns);
+		jw_double(w, "total_rate", cfg->shard.total_rate);
+		jw_obj_end(w);
 	}
 	if (cfg->start_at) {
 		time_t at = (time_t)cfg->start_at;
@@ -299,37 +291,51 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 		char when[40];
 		gmtime_r(&at, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		jw_str(&w, "start_at", when);
+		jw_str(w, "start_at", when);
 	}
-	jw_str(&w, "proto", client_proto_name(cfg->proto));
+	jw_str(w, "proto", client_proto_name(cfg->proto));
 	if (cfg->proto == PROTO_DNS) {
-		jw_str(&w, "qname", cfg->qname);
-		jw_i64(&w, "qtype", cfg->qtype);
+		jw_str(w, "qname", cfg->qname);
+		jw_i64(w, "qtype", cfg->qtype);
 	}
 	if (cfg->proto == PROTO_HTTP) {
-		jw_str(&w, "path", cfg->path);
+		jw_str(w, "path", cfg->path);
 		if (cfg->has_length) {
-			jw_u64(&w, "length_min", cfg->len_lo);
-			jw_u64(&w, "length_max", cfg->len_hi);
+			jw_u64(w, "length_min", cfg->len_lo);
+			jw_u64(w, "length_max", cfg->len_hi);
 		}
-		jw_str(&w, "method", proto_http_method_name(cfg->method));
+		jw_str(w, "method", proto_http_method_name(cfg->method));
 		if (cfg->has_url)
-			jw_str(&w, "host", cfg->url_host);
+			jw_str(w, "host", cfg->url_host);
 		if (cfg->has_body)
-			jw_u64(&w, "body_bytes", cfg->body_len);
+			jw_u64(w, "body_bytes", cfg->body_len);
 	}
 	if (cfg->proto == PROTO_RAW) {
-		jw_u64(&w, "message_bytes", cfg->raw_msg_len);
-		jw_u64(&w, "first_message_bytes", cfg->has_raw_first ? cfg->raw_first_len : 0);
-		jw_str(&w, "reply", cfg->raw_framing.kind == PROTO_RAW_REPLY_DELIM   ? "delim"
+		jw_u64(w, "message_bytes", cfg->raw_msg_len);
+		jw_u64(w, "first_message_bytes", cfg->has_raw_first ? cfg->raw_first_len : 0);
+		jw_str(w, "reply", cfg->raw_framing.kind == PROTO_RAW_REPLY_DELIM   ? "delim"
 				    : cfg->raw_framing.kind == PROTO_RAW_REPLY_BYTES ? "bytes"
 										      : "none");
 	}
 	if (cfg->has_think) {
-		jw_u64(&w, "think_min_us", cfg->think_lo_us);
-		jw_u64(&w, "think_max_us", cfg->think_hi_us);
+		jw_u64(w, "think_min_us", cfg->think_lo_us);
+		jw_u64(w, "think_max_us", cfg->think_hi_us);
 	}
-	jw_obj_end(&w);
+	jw_obj_end(w);
+}
+
+int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg)
+{
+	struct outfile of;
+	FILE *f = open_out(&of, path, "JSON");
+	if (!f)
+		return -1;
+	struct jw w;
+	const struct totals *t = &r->tot;
+	jw_init(&w, f, true);
+	jw_obj_begin(&w, NULL);
+	head(&w, r);
+	client_config_obj(&w, r, cfg);
 	limits(&w, r);
 	client_connections(&w, r, cfg);
 	jw_obj_begin(&w, "requests");
