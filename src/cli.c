@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 
+#include "tcpswarm/metrics.h"
 #include "tcpswarm/probe.h"
 #include "tcpswarm/proto_dns.h"
 #include "tcpswarm/proto_http.h"
@@ -131,6 +132,7 @@ GATE_SETTER(c_expect_conns, struct client_config, units_parse_count, expect_conn
 GATE_SETTER(c_max_error_rate, struct client_config, units_parse_fraction, max_error_rate, has_max_error_rate)
 GATE_SETTER(c_max_p99, struct client_config, units_parse_duration, max_p99_us, has_max_p99)
 C_SET(max_send_lag, units_parse_duration, max_send_lag_us)
+C_SET(metrics, metrics_parse_addr, com.metrics)
 
 static int c_think(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -173,6 +175,7 @@ S_SET(csv, cli_value_string, com.csv_path)
 S_SET(quiet, cli_value_flag, com.quiet)
 S_SET(stall_every, units_parse_duration, stall_every_us)
 S_SET(stall_for, units_parse_duration, stall_for_us)
+S_SET(metrics, metrics_parse_addr, com.metrics)
 
 static int s_answer(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -251,6 +254,7 @@ static const struct opt client_opts[] = {
 	{"max-error-rate", 0, c_max_error_rate, "X", "exit 1 if (failed connects + request errors + lost) / attempts exceeds X (0.01 or 1%)", NULL, NULL},
 	{"max-p99", 0, c_max_p99, "TIME", "exit 1 if request latency p99 exceeds TIME", NULL, NULL},
 	{"max-send-lag", 0, c_max_send_lag, "TIME", "send lag p99 above this marks the run generator-bound (the client, not the server, set the pace)", "1ms", NULL},
+	{"metrics", 0, c_metrics, "ADDR:PORT", "serve live counters, gauges and the latency histogram for Prometheus (GET /metrics) while the run goes on", NULL, NULL},
 	{0},
 };
 
@@ -272,6 +276,7 @@ static const struct opt server_opts[] = {
 	{"quiet", 'q', s_quiet, NULL, "no live line, summary only", NULL, NULL},
 	{"stall-every", 0, s_stall_every, "TIME", "test knob: every TIME each worker stops serving (reads, writes, accepts) for --stall-for", "0", NULL},
 	{"stall-for", 0, s_stall_for, "TIME", "test knob: how long each --stall-every stall lasts", "0", NULL},
+	{"metrics", 0, s_metrics, "ADDR:PORT", "serve live counters and gauges for Prometheus (GET /metrics) while the server runs", NULL, NULL},
 	{0},
 };
 

@@ -10,6 +10,10 @@
 #ifndef TCPSWARM_VERSION
 #define TCPSWARM_VERSION "0.0.0-dev"
 #endif
+/* the git revision CMake saw at configure time; empty outside a git tree */
+#ifndef TCPSWARM_GIT_REV
+#define TCPSWARM_GIT_REV ""
+#endif
 
 static void usage(FILE *out)
 {
@@ -36,7 +40,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("tcpswarm %s\n", TCPSWARM_VERSION);
+		if (TCPSWARM_GIT_REV[0])
+			printf("tcpswarm %s (git %s)\n", TCPSWARM_VERSION, TCPSWARM_GIT_REV);
+		else
+			printf("tcpswarm %s\n", TCPSWARM_VERSION);
 		return 0;
 	}
 	if (!strcmp(cmd, "client")) {

@@ -122,6 +122,21 @@ static void print_notes(FILE *out, const struct probe_row *rows, size_t n)
 	fputc('\n', out);
 }
 
+/* A plan one client machine cannot hold may fit on several: the limit that
+ * caps this host says how many, each running its shard of the one plan. */
+static void print_spread(FILE *out, const struct probe_row *rows, size_t n, const struct probe_plan *plan)
+{
+	const struct probe_row *first = probe_first_cap(rows, n);
+	if (plan->role == PROBE_ROLE_SERVER || !first || !first->max_conns || first->max_conns >= plan->conns)
+		return;
+	uint64_t hosts = div_ceil(plan->conns, first->max_conns);
+	fprintf(out,
+		"or spread the clients: %" PRIu64 " machines hold it (%s caps %" PRIu64 " here): run the same command"
+		" on each with --shard I/%" PRIu64 " (I = 1..%" PRIu64 ") and add the reports with tcpswarm merge"
+		" (tools/fleet.sh does both)\n",
+		hosts, first->limit, first->max_conns, hosts, hosts);
+}
+
 /* The verdict line(s): one per binding limit, or what is closest. */
 static void print_verdicts(FILE *out, const struct probe_row *rows, size_t n, const struct probe_plan *plan)
 {
@@ -138,8 +153,10 @@ static void print_verdicts(FILE *out, const struct probe_row *rows, size_t n, co
 		binds++;
 	}
 	if (counted) {
-		if (binds)
+		if (binds) {
+			print_spread(out, rows, n, plan);
 			return;
+		}
 		const struct probe_row *close = NULL;
 		for (size_t i = 0; i < n; i++)
 			if ((rows[i].v == PROBE_OK || rows[i].v == PROBE_WARN) && rows[i].ratio > 0 &&

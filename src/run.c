@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tcpswarm/fanout.h"
+#include "tcpswarm/metrics.h"
 #include "tcpswarm/monitor.h"
 #include "tcpswarm/procplan.h"
 #include "tcpswarm/reactor.h"
@@ -59,6 +60,7 @@ struct run_state {
 	struct fanout fo;   /* else the worker processes */
 	struct monitor mon;
 	bool have_mon;
+	struct metrics *metrics; /* --metrics, or NULL */
 	char died[sizeof(((struct run_report *)0)->failure)]; /* a worker process that died */
 };
 
@@ -300,6 +302,8 @@ static int execute(struct run_state *s)
 	if (monitor_init(&s->mon, &s->rep, run->sh, run->workers, role->live_target, role->com->quiet) < 0)
 		return 1;
 	s->have_mon = true;
+	if ((status = metrics_start(&s->metrics, role->name, &role->com->metrics, run->sh, run->workers)))
+		return status;
 	/* the clock starts now: connect pacing and the schedule count from here */
 	run->ctl->start_ns = s->rep.start_ns = mono_ns();
 	run->ctl->end_ns = role->load_ns == UINT64_MAX ? UINT64_MAX : run->ctl->start_ns + role->load_ns;
@@ -331,6 +335,7 @@ int run_main(const struct run_role *role)
 	int status = plan(&s);
 	if (!status)
 		status = execute(&s);
+	metrics_stop(s.metrics);
 	if (role->cleanup)
 		role->cleanup(role->ctx, &s.run);
 	if (s.have_mon)

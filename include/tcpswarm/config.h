@@ -36,6 +36,7 @@ struct common_config {
 	const char *json_path;
 	const char *csv_path;
 	bool quiet;             /* no live line */
+	struct sockaddr_any metrics; /* --metrics ADDR:PORT; len 0: none */
 };
 
 struct client_config {

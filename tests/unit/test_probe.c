@@ -155,6 +155,9 @@ static void test_ports_bind_without_source(void **state)
 	assert_int_equal(probe_status(rows, n), 1);
 	out = print_str(rows, n, &p);
 	assert_has(out, "binds first: ip_local_port_range (fix: --source 127.0.0.2-127.0.0.5");
+	/* or the plan over ceil(100000 / 28232) = 4 client machines */
+	assert_has(out, "or spread the clients: 4 machines hold it (ip_local_port_range caps 28232 here)");
+	assert_has(out, "--shard I/4 (I = 1..4) and add the reports with tcpswarm merge");
 	free(out);
 
 	/* IPv6 loopback: no 127.0.0.x to pick, it binds */
@@ -209,6 +212,7 @@ static void test_ports_fit_with_sources(void **state)
 	assert_int_equal(probe_status(rows, n), 0);
 	char *out = print_str(rows, n, &p);
 	assert_has(out, "no limit binds for this plan");
+	assert_lacks(out, "spread the clients");
 	assert_has(out, "closest: ip_local_port_range at 89% of its limit");
 	assert_lacks(out, "binds first");
 	free(out);
