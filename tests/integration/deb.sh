@@ -37,9 +37,17 @@ trap remove EXIT
 INSTALLED=1
 dpkg -i "$deb" >"$WORK/dpkg.log" 2>&1 || fail "dpkg -i: $(tail -n 10 "$WORK/dpkg.log")"
 ver=$(/usr/bin/tcpswarm version) || fail "installed tcpswarm version failed"
+# the revision CMake recorded at configure time, and it is a commit of this tree
+rev=$(sed -n 's/^TCPSWARM_GIT_REV_BUILT:INTERNAL=//p' "$BUILD/CMakeCache.txt")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-if rev=$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null); then
-	[[ $ver == *"(git "*"$rev"* ]] || fail "installed version '$ver' does not name HEAD $rev"
+if [ -n "$rev" ]; then
+	[ "$ver" = "tcpswarm $(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD/CMakeCache.txt") (git $rev)" ] ||
+		fail "installed version '$ver' does not name the configured revision $rev"
+	git -C "$SRC" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || fail "$rev is not a commit of $SRC"
+elif git -C "$SRC" rev-parse HEAD >/dev/null 2>&1; then
+	fail "configured in a git tree but no revision recorded"
+else
+	[[ $ver =~ ^tcpswarm\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version outside git: '$ver'"
 fi
 dpkg -r tcpswarm >"$WORK/dpkg-r.log" 2>&1 || fail "dpkg -r: $(tail -n 5 "$WORK/dpkg-r.log")"
 INSTALLED=0

@@ -30,9 +30,15 @@ rc=0
 "$R/usr/bin/tcpswarm-sysctl-tune" check server >"$WORK/tune" 2>&1 || rc=$?
 [ "$rc" -le 1 ] || fail "installed tcpswarm-sysctl-tune check server: rc $rc: $(tail -n 3 "$WORK/tune")"
 ver=$("$R/usr/bin/tcpswarm" version)
+# the revision CMake recorded at configure time, and it is a commit of this tree
+rev=$(sed -n 's/^TCPSWARM_GIT_REV_BUILT:INTERNAL=//p' "$BUILD/CMakeCache.txt")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-if rev=$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null); then
-	[[ $ver == "tcpswarm "*" (git "*"$rev"* ]] || fail "version '$ver' does not name HEAD $rev"
+if [ -n "$rev" ]; then
+	[ "$ver" = "tcpswarm $(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD/CMakeCache.txt") (git $rev)" ] ||
+		fail "version '$ver' does not name the configured revision $rev"
+	git -C "$SRC" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || fail "$rev is not a commit of $SRC"
+elif git -C "$SRC" rev-parse HEAD >/dev/null 2>&1; then
+	fail "configured in a git tree but no revision recorded"
 else
 	[[ $ver =~ ^tcpswarm\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version outside git: '$ver'"
 fi
