@@ -92,23 +92,6 @@ int resolve_host(const char *host, uint16_t port, int family, struct sockaddr_an
 	return (int)n;
 }
 
-static int parse_port(const char *p, uint16_t *port)
-{
-	size_t n = strlen(p);
-	unsigned v = 0;
-	if (n == 0 || n > 5)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 static int is_ipv6(const char *h, size_t n)
 {
 	char v6[INET6_ADDRSTRLEN + 1];
@@ -168,7 +151,7 @@ int resolve_target(const char *s, int family, struct sockaddr_any *out, size_t c
 	uint16_t port;
 	if (split_target(s, host, &pt, err, errcap) < 0)
 		return -1;
-	if (parse_port(pt, &port) < 0)
+	if (addr_parse_port(pt, &port) < 0)
 		return fail(err, errcap, "'%s': %s; " ACCEPT_TARGET, s,
 			    *pt ? "port must be a number from 1 to 65535" : "missing port");
 	return resolve_host(host, port, family, out, cap, err, errcap);

@@ -564,7 +564,7 @@ uint64_t srcaddr_ips_needed(uint64_t conns, uint64_t ntargets, uint32_t port_lo,
 
 /* ---- targets ------------------------------------------------------------- */
 
-static int parse_port(const char *p, uint16_t *port)
+int addr_parse_port(const char *p, uint16_t *port)
 {
 	size_t n = strlen(p);
 	if (n == 0 || n > 5)
@@ -649,7 +649,7 @@ int addr_parse_target(const char *s, struct sockaddr_any *out, char *err, size_t
 		}
 	}
 	uint16_t port;
-	if (parse_port(colon + 1, &port) < 0) {
+	if (addr_parse_port(colon + 1, &port) < 0) {
 		fail(err, errcap, s, len, colon[1] ? "port must be a number from 1 to 65535" : "missing port",
 		     ACCEPT_TARGET);
 		return -1;

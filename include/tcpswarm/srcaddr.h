@@ -28,6 +28,8 @@ struct srcset {
 	size_t cap;
 };
 
+/* A decimal TCP port 1-65535, the whole string: 0, or -1. */
+int addr_parse_port(const char *p, uint16_t *port);
 /* "HOST:PORT", "[v6]:PORT", "v4:PORT", "localhost:PORT". Numeric addresses
  * only, plus "localhost" (127.0.0.1). Port 1..65535 is required; an IPv6
  * address without brackets is an error that suggests them. */
