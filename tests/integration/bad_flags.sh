@@ -74,6 +74,14 @@ expect_usage_error "option --conn-lifetime" client --conn-lifetime soon 127.0.0.
 expect_usage_error "option --conn-requests" client --conn-requests 0 127.0.0.1:1
 expect_usage_error "option --conn-requests" client --conn-requests many 127.0.0.1:1
 expect_usage_error "option --close: 'abort': expected fin or rst" client --close abort 127.0.0.1:1
+# issues 10 and 11: generator verdict, send window, shards, start time, stall knob, metrics
+expect_usage_error "option --max-send-lag: 'soon'" client --max-send-lag soon 127.0.0.1:1
+expect_usage_error "option --send-window: '-5'" client --send-window -5 127.0.0.1:1
+expect_usage_error "option --shard: shard 4/3" client --shard 4/3 127.0.0.1:1
+expect_usage_error "option --start-at: expected epoch seconds or RFC 3339" client --start-at yesterday 127.0.0.1:1
+expect_usage_error "option --start-at" client --start-at 2026-11-31T23:59:00Z 127.0.0.1:1
+expect_usage_error "options --stall-every and --stall-for" server --stall-every 1s
+expect_usage_error "option --metrics: 'nowhere'" client --metrics nowhere 127.0.0.1:1
 # help is not an error
 timeout 5 "$BIN" client --help >"$WORK/help" && grep -q -- "--connect-rate RATE" "$WORK/help" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
