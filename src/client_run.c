@@ -149,6 +149,14 @@ static int client_prepare(void *ctx, struct run *run)
 	return 0;
 }
 
+static void client_started(void *ctx, const struct run *run)
+{
+	(void)run;
+	struct client_role *c = ctx;
+	if (c->rtt)
+		rttlog_serve(c->rtt);
+}
+
 static void *client_worker_new(void *ctx, const struct run *run, unsigned id, char *err, size_t errcap)
 {
 	struct client_role *c = ctx;
@@ -230,6 +238,7 @@ int client_run(struct client_config *cfg)
 		.ctx = &c,
 		.planned = client_planned,
 		.prepare = client_prepare,
+		.started = client_started,
 		.worker_new = client_worker_new,
 		.worker_main = client_worker_main,
 		.worker_wake = client_worker_wake,

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct metrics {
 	int lfd;
 	int stop[2]; /* a pipe: written once to end the thread */
 	pthread_t thread;
+	bool serving; /* the thread runs */
 	const char *role;
 	struct wshared *sh;
 	size_t nworkers;
@@ -203,6 +205,15 @@ int metrics_start(struct metrics **out, const char *role, const struct sockaddr_
 	static bool atfork_set;
 	if (!atfork_set)
 		atfork_set = pthread_atfork(NULL, NULL, close_in_child) == 0;
+	running = m;
+	*out = m;
+	return 0;
+}
+
+int metrics_serve(struct metrics *m)
+{
+	if (!m)
+		return 0;
 	/* the thread takes no signal: SIGINT and SIGTERM belong to the monitor */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -210,15 +221,10 @@ int metrics_start(struct metrics **out, const char *role, const struct sockaddr_
 	int rc = pthread_create(&m->thread, NULL, serve, m);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		fprintf(stderr, "tcpswarm %s: --metrics: cannot start its thread: %s\n", role, strerror(rc));
-		close(m->lfd);
-		close(m->stop[0]);
-		close(m->stop[1]);
-		free(m);
+		fprintf(stderr, "tcpswarm %s: --metrics: cannot start its thread: %s\n", m->role, strerror(rc));
 		return 1;
 	}
-	running = m;
-	*out = m;
+	m->serving = true;
 	return 0;
 }
 
@@ -226,11 +232,13 @@ void metrics_stop(struct metrics *m)
 {
 	if (!m)
 		return;
-	ssize_t w;
-	do
-		w = write(m->stop[1], "x", 1);
-	while (w < 0 && errno == EINTR);
-	pthread_join(m->thread, NULL);
+	if (m->serving) {
+		ssize_t w;
+		do
+			w = write(m->stop[1], "x", 1);
+		while (w < 0 && errno == EINTR);
+		pthread_join(m->thread, NULL);
+	}
 	close(m->lfd);
 	close(m->stop[0]);
 	close(m->stop[1]);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ struct rttlog {
 	struct rtt_ring *rings;
 	size_t n;
 	pthread_t thread;
+	bool serving; /* the writer thread runs */
 	atomic_int stop;
 	int64_t written;
 	int err;
@@ -82,20 +84,25 @@ struct rttlog *rttlog_start(const char *path, struct rtt_ring *rings, size_t n, 
 	l->rings = rings;
 	l->n = n;
 	atomic_init(&l->stop, 0);
+	return l;
+}
+
+void rttlog_serve(struct rttlog *l)
+{
 	int rc = pthread_create(&l->thread, NULL, writer, l);
 	if (rc) {
-		snprintf(err, errcap, "cannot start the --rtt-log writer: %s", strerror(rc));
-		fclose(l->f);
-		free(l);
-		return NULL;
+		fprintf(stderr, "tcpswarm: cannot start the --rtt-log writer: %s\n", strerror(rc));
+		l->err = rc; /* rttlog_stop reports the log failed */
+		return;
 	}
-	return l;
+	l->serving = true;
 }
 
 int64_t rttlog_stop(struct rttlog *l, uint64_t *dropped)
 {
 	atomic_store_explicit(&l->stop, 1, memory_order_release);
-	pthread_join(l->thread, NULL);
+	if (l->serving)
+		pthread_join(l->thread, NULL);
 	*dropped = 0;
 	for (size_t i = 0; i < l->n; i++)
 		*dropped += atomic_load(&l->rings[i].dropped);

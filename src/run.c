@@ -309,6 +309,11 @@ static int execute(struct run_state *s)
 	run->ctl->end_ns = role->load_ns == UINT64_MAX ? UINT64_MAX : run->ctl->start_ns + role->load_ns;
 	if ((status = start_workers(s)))
 		return status;
+	if ((status = metrics_serve(s->metrics))) {
+		set_phase(s, PHASE_STOP);
+		stop_workers(s);
+		return status;
+	}
 	if (role->started)
 		role->started(role->ctx, run);
 	tick_loop(s);

@@ -28,12 +28,17 @@ int metrics_parse_addr(const char *v, struct sockaddr_any *out, char *err, size_
 struct wshared;
 struct metrics;
 
-/* Starts serving when addr is set (its length is not 0), else does nothing:
- * 0, or EXIT_USAGE with the reason printed (the address cannot be bound).
- * *out is NULL unless a server started. The listening socket is closed in
- * forked worker processes. */
+/* Binds the address when it is set (its length is not 0), else does
+ * nothing: 0, or EXIT_USAGE with the reason printed (the address cannot be
+ * bound), so a bad --metrics stops the run before it starts. *out is NULL
+ * unless it bound. The listening socket is closed in forked worker processes. */
 int metrics_start(struct metrics **out, const char *role, const struct sockaddr_any *addr, struct wshared *sh,
 		  size_t nworkers);
+/* Starts the serving thread: 0 (also for NULL), or 1 with the reason
+ * printed. Call it after the worker processes are forked: a child forked
+ * while this thread holds an allocator or stdio lock would deadlock on it
+ * (seen under ASan: a worker stuck in calloc until the parent killed it). */
+int metrics_serve(struct metrics *m);
 /* Stops the thread and closes the socket; NULL is fine. */
 void metrics_stop(struct metrics *m);
 

@@ -42,8 +42,12 @@ static inline void rtt_push(struct rtt_ring *r, const struct rtt_rec *x)
 }
 
 struct rttlog;
-/* Opens path and starts the writer thread; NULL with a message in err. */
+/* Opens path (the writer thread is not started yet); NULL with a message in err. */
 struct rttlog *rttlog_start(const char *path, struct rtt_ring *rings, size_t n, char *err, size_t errcap);
+/* Starts the writer thread, after the worker processes are forked: a child
+ * forked while it holds the allocator or stdio lock would deadlock. On
+ * failure it says so and rttlog_stop reports the log as failed. */
+void rttlog_serve(struct rttlog *l);
 /* Drains what is left, closes the file; returns lines written, and the
  * lines dropped in *dropped. -1 if writing failed (message on stderr). */
 int64_t rttlog_stop(struct rttlog *l, uint64_t *dropped);

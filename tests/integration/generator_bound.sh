@@ -8,6 +8,37 @@ source "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
 start_server "$PORT"
 
+# The light run goes first, on a fresh server: after the saturated run the
+# server and kernel are still draining its backlog. One scheduler hiccup of
+# a few ms on a shared CI host lifts a 3,000-request p99 over 1 ms, and that
+# lateness is real (the verdict then says so), so an idle-host run is tried
+# up to three times: all three generator-bound with the host idle is a bug.
+light_once() {
+	rc=0
+	timeout 60 "$BIN" client "127.0.0.1:$PORT" -c 10 -r 1k -T 3s -q --json "$WORK/light.json" >"$WORK/light.summary" \
+		2>&1 || rc=$?
+	cat "$WORK/light.summary"
+	[ "$rc" -eq 0 ] || fail "light client exited $rc"
+	L=$WORK/light.json
+	# the verdict follows its figures: own send lag p99 over the limit, or workers saturated
+	json "$L" '.generator_bound == (.own_send_lag_us.p99 > .max_send_lag_us or .client_cpu >= 0.9)' >/dev/null ||
+		fail "verdict does not follow the figures: $(jq -c '{generator_bound, lag: .own_send_lag_us.p99, client_cpu}' "$L")"
+	json "$L" '.generator_bound or ([.diagnosis[].limit] | (index("generator") == null and index("shared_host") == null))' \
+		>/dev/null || fail "a finding without the verdict: $(jq -c .diagnosis "$L")"
+	if jq -e '.host_cpu != null and .host_cpu < 0.6' "$L" >/dev/null; then
+		jq -e '.generator_bound == false' "$L" >/dev/null && { echo "light run on an idle host: not generator-bound"; return 0; }
+		echo "light run flagged on an idle host: $(jq -c '{lag: .own_send_lag_us.p99, client_cpu, host_cpu}' "$L")"
+		return 1
+	fi
+	echo "NOTE: host $(jq .host_cpu "$L") busy with other work: light run checked for consistency only"
+	return 0
+}
+light_ok=0
+for attempt in 1 2 3; do
+	if light_once; then light_ok=1; break; fi
+done
+[ "$light_ok" -eq 1 ] || fail "light run on an idle host was generator-bound in 3 of 3 tries"
+
 rc=0
 timeout 60 "$BIN" client "127.0.0.1:$PORT" -c 100 -r 16m -T 3s --json "$WORK/hot.json" >"$WORK/hot.summary" \
 	2>"$WORK/hot.live" || rc=$?
@@ -24,24 +55,6 @@ json "$H" '[.diagnosis[] | select(.limit == "generator")][0].evidence | test("se
 	fail "generator evidence lacks the lag: $(jq -c .diagnosis "$H")"
 grep -q "generator-bound" "$WORK/hot.live" || fail "the live line never said generator-bound"
 grep -q "^generator      BOUND" "$WORK/hot.summary" || fail "the summary does not say generator-bound"
-
-rc=0
-timeout 60 "$BIN" client "127.0.0.1:$PORT" -c 10 -r 1k -T 3s -q --json "$WORK/light.json" >"$WORK/light.summary" \
-	2>&1 || rc=$?
-cat "$WORK/light.summary"
-[ "$rc" -eq 0 ] || fail "light client exited $rc"
 stop_server
-L=$WORK/light.json
-# the verdict follows its figures: own send lag p99 over the limit, or workers saturated
-json "$L" '.generator_bound == (.own_send_lag_us.p99 > .max_send_lag_us or .client_cpu >= 0.9)' >/dev/null ||
-	fail "verdict does not follow the figures: $(jq -c '{generator_bound, lag: .own_send_lag_us.p99, client_cpu}' "$L")"
-json "$L" '.generator_bound or ([.diagnosis[].limit] | (index("generator") == null and index("shared_host") == null))' \
-	>/dev/null || fail "a finding without the verdict: $(jq -c .diagnosis "$L")"
-if jq -e '.host_cpu != null and .host_cpu < 0.6' "$L" >/dev/null; then
-	json "$L" '.generator_bound == false' >/dev/null ||
-		fail "light run on an idle host is generator-bound: $(jq -c '{lag: .send_lag_us.p99, client_cpu, host_cpu}' "$L")"
-	echo "light run on an idle host: not generator-bound"
-else
-	echo "NOTE: host $(jq .host_cpu "$L") busy with other work: light run checked for consistency only"
-fi
+
 echo "PASS generator_bound: hot $(jq -c '{first: .diagnosis[0].limit, lag_p99: .send_lag_us.p99, client_cpu, host_cpu}' "$H")"
