@@ -9,13 +9,16 @@ PORT=$(free_port)
 start_server "$PORT"
 
 # The light run goes first, on a fresh server: after the saturated run the
-# server and kernel are still draining its backlog. One scheduler hiccup of
-# a few ms on a shared CI host lifts a 3,000-request p99 over 1 ms, and that
-# lateness is real (the verdict then says so), so an idle-host run is tried
-# up to three times: all three generator-bound with the host idle is a bug.
+# server and kernel are still draining its backlog. On a shared 2-CPU VM
+# scheduler hiccups of 1-4 ms lift a 3,000-request send-lag p99 over the
+# default 1 ms (measured 1.4-4.1 ms at 5% client CPU under ASan), and that
+# lateness is real (the verdict then says so). The idle-host assertion
+# therefore uses --max-send-lag 10ms, far above that noise and far below
+# what a broken lag measure (from the run start, or the connect) would give,
+# and is tried up to three times.
 light_once() {
 	rc=0
-	timeout 60 "$BIN" client "127.0.0.1:$PORT" -c 10 -r 1k -T 3s -q --json "$WORK/light.json" >"$WORK/light.summary" \
+	timeout 60 "$BIN" client "127.0.0.1:$PORT" -c 10 -r 1k -T 3s --max-send-lag 10ms -q --json "$WORK/light.json" >"$WORK/light.summary" \
 		2>&1 || rc=$?
 	cat "$WORK/light.summary"
 	[ "$rc" -eq 0 ] || fail "light client exited $rc"
