@@ -3,7 +3,7 @@
 #   docker build -t tcpswarm .
 #   docker run --rm tcpswarm version
 FROM debian:bookworm-slim AS build
-RUN apt-get update && apt-get install -y --no-install-recommends cmake gcc make libc6-dev libcmocka-dev git \
+RUN apt-get update && apt-get install -y --no-install-recommends cmake gcc make libc6-dev libcmocka-dev zlib1g-dev git \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -98,3 +98,8 @@ CHOICE_PARSER(cli_value_mode, enum server_mode, server_mode_names)
 CHOICE_PARSER(cli_value_proto, enum client_proto, client_proto_names)
 CHOICE_PARSER(cli_value_role, int, role_names)
 
+
+int cli_set_hdr_log(void *cfg, const char *v, char *err, size_t cap)
+{
+	return cli_value_string(v, &((struct client_config *)cfg)->com.hdr_log_path, err, cap);
+}

@@ -18,5 +18,7 @@ int cli_value_arrivals(const char *v, enum arrivals *out, char *err, size_t cap)
 int cli_value_mode(const char *v, enum server_mode *out, char *err, size_t cap);
 int cli_value_proto(const char *v, enum client_proto *out, char *err, size_t cap);
 int cli_value_role(const char *v, int *out, char *err, size_t cap);
+/* Setters of cli.c's option tables that live here (cli.c is long). */
+int cli_set_hdr_log(void *cfg, const char *v, char *err, size_t cap);
 
 #endif

@@ -191,8 +191,6 @@ static int client_finish(void *ctx, struct run *run, int status)
 	report_summary_client(stdout, rep, cfg);
 	if (cfg->com.json_path && report_json_client(cfg->com.json_path, rep, cfg) < 0)
 		status = 1;
-	if (cfg->com.csv_path && report_csv(cfg->com.csv_path, rep) < 0)
-		status = 1;
 	if ((rep->ngate_fail || failed) && !status)
 		status = EXIT_GATE;
 	return status;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tcpswarm/diagnose.h"
+#include "tcpswarm/hdrlog.h"
 #include "tcpswarm/procmem.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
@@ -144,6 +145,80 @@ int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, 
 	return 0;
 }
 
+static double epoch_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A write error is kept and ends the file's writing: committed with it, the
+ * file is dropped (whole or not at all). Flushed so FILE.partial is live. */
+static void out_flush(struct outfile *o, int *err)
+{
+	if (!*err && (fflush(o->f) != 0 || ferror(o->f)))
+		*err = errno ? errno : EIO;
+}
+
+int monitor_open_outputs(struct monitor *m, const char *who, const char *csv, const char *hdr_log)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "tcpswarm %s", who);
+	m->epoch_base = m->epoch_prev = epoch_now();
+	if (csv) {
+		if (!outfile_open_partial(&m->csv, csv, prefix, "CSV"))
+			return -1;
+		report_csv_header(m->csv.f);
+		out_flush(&m->csv, &m->csv_err);
+	}
+	if (hdr_log) {
+		if (!outfile_open_partial(&m->hdr, hdr_log, prefix, "HDR log"))
+			return -1;
+		char head[1024];
+		hdrlog_header(head, sizeof(head), m->epoch_base, prefix);
+		fputs(head, m->hdr.f);
+		out_flush(&m->hdr, &m->hdr_err);
+	}
+	return 0;
+}
+
+/* One interval of latencies (m->interval) as an --hdr-log line. */
+static void hdr_interval(struct monitor *m, double now)
+{
+	if (!m->hdr.f || m->hdr_err)
+		return;
+	char *line = hdrlog_line(m->epoch_prev - m->epoch_base, now - m->epoch_prev, m->interval);
+	if (!line)
+		m->hdr_err = ENOMEM;
+	else
+		fputs(line, m->hdr.f);
+	free(line);
+	out_flush(&m->hdr, &m->hdr_err);
+}
+
+static void csv_row(struct monitor *m, const struct sample *s, double now)
+{
+	if (!m->csv.f || m->csv_err)
+		return;
+	report_csv_row(m->csv.f, s, now);
+	out_flush(&m->csv, &m->csv_err);
+}
+
+int monitor_commit_outputs(struct monitor *m)
+{
+	int rc = 0;
+	if (m->hdr.f) {
+		hist_reset(m->interval);
+		wshared_take_latency(m->sh, m->nworkers, m->interval);
+		if (m->interval->count)
+			hdr_interval(m, epoch_now());
+		rc |= outfile_commit(&m->hdr, m->hdr_err, "tcpswarm");
+	}
+	if (m->csv.f)
+		rc |= outfile_commit(&m->csv, m->csv_err, "tcpswarm");
+	return rc;
+}
+
 bool monitor_wait(struct monitor *m, uint64_t until_ns)
 {
 	for (;;) {
@@ -212,6 +287,8 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	s.p99_us = hist_percentile(m->interval, 99);
 	s.listen_queue = now.listen_queue;
 	s.reopened = now.conn_reopened - m->prev.conn_reopened;
+	double epoch = epoch_now();
+	hdr_interval(m, epoch);
 	hist_reset(m->interval);
 	honest_tick(m, &now, &s);
 	if (m->have_k) {
@@ -231,6 +308,8 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	}
 	m->prev = now;
 	series_push(&r->series, &s);
+	csv_row(m, &s, epoch);
+	m->epoch_prev = epoch;
 	if (m->live)
 		report_live(stderr, r, &s, m->target, m->tty);
 }
@@ -273,6 +352,9 @@ void monitor_finish(struct monitor *m)
 
 void monitor_destroy(struct monitor *m)
 {
+	/* a run that ended before its reports: no partial series left behind */
+	outfile_abort(&m->csv);
+	outfile_abort(&m->hdr);
 	free(m->interval);
 	m->interval = NULL;
 	free(m->svc_iv);

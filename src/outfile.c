@@ -12,11 +12,11 @@ static int tmp_name(char *out, size_t cap, const char *path)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-FILE *outfile_open(struct outfile *o, const char *path, const char *who, const char *what)
+static FILE *open_as(struct outfile *o, const char *path, const char *who, const char *what, int named)
 {
 	o->path = path;
 	o->f = NULL;
-	if (tmp_name(o->tmp, sizeof(o->tmp), path) < 0) {
+	if (named < 0) {
 		fprintf(stderr, "%s: cannot write the %s report to '%s': path too long\n", who, what, path);
 		return NULL;
 	}
@@ -30,6 +30,26 @@ FILE *outfile_open(struct outfile *o, const char *path, const char *who, const c
 		return NULL;
 	}
 	return o->f;
+}
+
+FILE *outfile_open(struct outfile *o, const char *path, const char *who, const char *what)
+{
+	return open_as(o, path, who, what, tmp_name(o->tmp, sizeof(o->tmp), path));
+}
+
+FILE *outfile_open_partial(struct outfile *o, const char *path, const char *who, const char *what)
+{
+	int n = snprintf(o->tmp, sizeof(o->tmp), "%s" OUTFILE_PARTIAL, path);
+	return open_as(o, path, who, what, n < 0 || (size_t)n >= sizeof(o->tmp) ? -1 : 0);
+}
+
+void outfile_abort(struct outfile *o)
+{
+	if (!o->f)
+		return;
+	fclose(o->f);
+	o->f = NULL;
+	unlink(o->tmp);
 }
 
 int outfile_commit(struct outfile *o, int err, const char *who)

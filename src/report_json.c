@@ -412,20 +412,23 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	return close_out(&of, jw_finish(&w));
 }
 
-int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt)
+int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt, const char *hdr)
 {
 	char who[64];
 	snprintf(who, sizeof(who), "tcpswarm %s", cmd);
-	if (outfile_same(json, csv) || outfile_same(json, rtt) || outfile_same(csv, rtt)) {
-		fprintf(stderr, "%s: --json, --csv and --rtt-log must name different files\n", who);
-		return -1;
-	}
+	const char *paths[] = {json, csv, rtt, hdr};
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			if (outfile_same(paths[i], paths[j])) {
+				fprintf(stderr, "%s: --json, --csv, --rtt-log and --hdr-log must name different files\n", who);
+				return -1;
+			}
 	return outfile_check(who, "--json", json) | outfile_check(who, "--csv", csv) |
-	       outfile_check(who, "--rtt-log", rtt);
+	       outfile_check(who, "--rtt-log", rtt) | outfile_check(who, "--hdr-log", hdr);
 }
 
 /* The columns after listen_drops: service time, send lag, CPU shares
- * (empty when unknown), the generator flag; ends the line. */
+ * (empty when unknown), the generator flag. */
 static void csv_honest(FILE *f, const struct sample *s)
 {
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->svc_p50_us, s->svc_p99_us, s->lag_p99_us);
@@ -434,27 +437,24 @@ static void csv_honest(FILE *f, const struct sample *s)
 	fputc(',', f);
 	if (s->host_busy >= 0)
 		fprintf(f, "%.3f", s->host_busy);
-	fprintf(f, ",%d,%" PRIu64 "\n", s->generator_bound ? 1 : 0, s->own_lag_p99_us);
+	fprintf(f, ",%d,%" PRIu64, s->generator_bound ? 1 : 0, s->own_lag_p99_us);
 }
 
-int report_csv(const char *path, const struct run_report *r)
+void report_csv_header(FILE *f)
 {
-	struct outfile of;
-	FILE *f = open_out(&of, path, "CSV");
-	if (!f)
-		return -1;
 	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
 		   "accept_queue,listen_overflows,listen_drops,service_p50_us,service_p99_us,send_lag_p99_us,"
-		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us\n");
-	for (size_t i = 0; i < r->series.n; i++) {
-		const struct sample *s = &r->series.v[i];
-		fprintf(f,
-			"%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-			s->t, s->open, s->new_conns, s->failed, s->accepted, s->closed, s->sent, s->answered, s->errors,
-			s->bytes_in, s->bytes_out, s->p50_us, s->p99_us, s->listen_queue,
-			s->kmoved.v[KC_LISTEN_OVERFLOWS], s->kmoved.v[KC_LISTEN_DROPS]);
-		csv_honest(f, s);
-	}
-	return close_out(&of, ferror(f) ? EIO : 0);
+		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us,epoch_s\n");
+}
+
+void report_csv_row(FILE *f, const struct sample *s, double epoch_s)
+{
+	fprintf(f,
+		"%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+		s->t, s->open, s->new_conns, s->failed, s->accepted, s->closed, s->sent, s->answered, s->errors,
+		s->bytes_in, s->bytes_out, s->p50_us, s->p99_us, s->listen_queue, s->kmoved.v[KC_LISTEN_OVERFLOWS],
+		s->kmoved.v[KC_LISTEN_DROPS]);
+	csv_honest(f, s);
+	fprintf(f, ",%.3f\n", epoch_s);
 }

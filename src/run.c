@@ -272,7 +272,8 @@ static int plan(struct run_state *s)
 	const struct run_role *role = s->role;
 	unsigned per_proc = 1;
 	unsigned procs = 1;
-	if (report_paths_writable(role->name, role->com->json_path, role->com->csv_path, role->extra_path) < 0)
+	if (report_paths_writable(role->name, role->com->json_path, role->com->csv_path, role->extra_path,
+				  role->com->hdr_log_path) < 0)
 		return EXIT_USAGE;
 	if (plan_processes(role, &per_proc, &procs) < 0)
 		return EXIT_USAGE;
@@ -302,6 +303,8 @@ static int execute(struct run_state *s)
 	if (monitor_init(&s->mon, &s->rep, run->sh, run->workers, role->live_target, role->com->quiet) < 0)
 		return 1;
 	s->have_mon = true;
+	if (monitor_open_outputs(&s->mon, role->name, role->com->csv_path, role->com->hdr_log_path) < 0)
+		return 1;
 	if ((status = metrics_start(&s->metrics, role->name, &role->com->metrics, run->sh, run->workers)))
 		return status;
 	/* the clock starts now: connect pacing and the schedule count from here */
@@ -328,7 +331,11 @@ static int execute(struct run_state *s)
 		snprintf(s->rep.failure, sizeof(s->rep.failure), "%s", s->died);
 		status = 1;
 	}
-	return role->finish(role->ctx, run, status);
+	status = role->finish(role->ctx, run, status);
+	/* the streamed series: renamed into place now (also after a signal) */
+	if (monitor_commit_outputs(&s->mon) < 0 && !status)
+		status = 1;
+	return status;
 }
 
 int run_main(const struct run_role *role)

@@ -66,8 +66,6 @@ static int server_finish(void *ctx, struct run *run, int status)
 	report_summary_server(stdout, rep, s->cfg);
 	if (s->cfg->com.json_path && report_json_server(s->cfg->com.json_path, rep, s->cfg) < 0)
 		status = 1;
-	if (s->cfg->com.csv_path && report_csv(s->cfg->com.csv_path, rep) < 0)
-		status = 1;
 	return status;
 }
 

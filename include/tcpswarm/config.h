@@ -35,6 +35,7 @@ struct common_config {
 	uint64_t duration_us;   /* client: run length; server: 0 = until signal */
 	const char *json_path;
 	const char *csv_path;
+	const char *hdr_log_path; /* --hdr-log: latency histograms, HdrHistogram interval log */
 	bool quiet;             /* no live line */
 	struct sockaddr_any metrics; /* --metrics ADDR:PORT; len 0: none */
 };

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "tcpswarm/cpustat.h"
+#include "tcpswarm/outfile.h"
 #include "tcpswarm/report.h"
 
 struct monitor {
@@ -34,6 +35,10 @@ struct monitor {
 	struct cpu_times host_prev, host_start;
 	bool have_host;
 	uint64_t cpu_prev_ns, wall_prev_ns;
+	/* --csv and --hdr-log, streamed: a row a second into FILE.partial */
+	struct outfile csv, hdr;
+	int csv_err, hdr_err;     /* an errno seen while writing: nothing is kept */
+	double epoch_base, epoch_prev; /* wall clock at the start, at the last tick */
 };
 
 /* Called by a worker group (in whatever process runs it) right before its
@@ -47,6 +52,12 @@ void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsig
 /* Blocks SIGINT/SIGTERM in the calling thread (do it before starting
  * workers) and takes the starting snapshot. -1 if out of memory. */
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet);
+/* Opens the streamed series files (either may be NULL) right after
+ * monitor_init: 0, or -1 with a message prefixed by "tcpswarm <who>". */
+int monitor_open_outputs(struct monitor *m, const char *who, const char *csv, const char *hdr_log);
+/* After the workers' last figures: the --hdr-log's last interval (answers
+ * of the drain), then both files renamed into place. 0, or -1 (message). */
+int monitor_commit_outputs(struct monitor *m);
 /* Sleeps until monotonic time `until_ns`; true if SIGINT/SIGTERM came. */
 bool monitor_wait(struct monitor *m, uint64_t until_ns);
 /* Takes one sample (t seconds since start), prints the live line, appends

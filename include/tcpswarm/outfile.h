@@ -16,6 +16,13 @@ struct outfile {
 /* Opens the temporary file for `path`; NULL (message printed, prefixed by
  * who, e.g. "tcpswarm client") when it cannot. */
 FILE *outfile_open(struct outfile *o, const char *path, const char *who, const char *what);
+/* The same for a file written while the run goes (the per-second series):
+ * the temporary file is `path` + OUTFILE_PARTIAL, a fixed name a user can
+ * tail; it is renamed to `path` by outfile_commit. */
+#define OUTFILE_PARTIAL ".partial"
+FILE *outfile_open_partial(struct outfile *o, const char *path, const char *who, const char *what);
+/* Gives up an open file: closed and removed, the target untouched. */
+void outfile_abort(struct outfile *o);
 /* Completes it: err is an errno the writer already saw (0: none). 0, or -1
  * with a message (the temporary file removed, the target untouched). */
 int outfile_commit(struct outfile *o, int err, const char *who);

@@ -89,7 +89,10 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 /* 0, or -1 with a message on stderr naming the file. */
 int report_json_client(const char *path, const struct run_report *r, const struct client_config *cfg);
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg);
-int report_csv(const char *path, const struct run_report *r);
+/* --csv, streamed a row a second (monitor.c): the header line, and one row
+ * (the columns of the series, then the wall clock at the sample, epoch_s). */
+void report_csv_header(FILE *f);
+void report_csv_row(FILE *f, const struct sample *s, double epoch_s);
 
 /* The diagnosis inputs on who set the pace (send lag, CPU, loopback target),
  * from the report and the config. */
@@ -101,6 +104,6 @@ const char *report_status_name(unsigned cls);
 
 /* Before a run: every report file given can be created (a long run must not
  * lose its report at the end). 0, or -1 with a message naming the option. */
-int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt);
+int report_paths_writable(const char *cmd, const char *json, const char *csv, const char *rtt, const char *hdr);
 
 #endif
