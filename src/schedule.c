@@ -11,9 +11,13 @@
 
 #include "tcpswarm/units.h"
 
-#define SPEC_FORMS "accepted: TIME:VALUE[,TIME:VALUE...], TIME with a unit (30s, 1500ms, 2m), VALUE a count (50k), +VALUE a step, e.g. 0s:1k,30s:50k,60s:+10k"
+#define SPEC_FORMS                                                                      \
+	"accepted: TIME:VALUE[,TIME:VALUE...], TIME with a unit (30s, 1500ms, 2m), VALUE a " \
+	"count (50k), +VALUE a step, e.g. 0s:1k,30s:50k,60s:+10k"
 #define STEPS_FORMS "accepted: a first line with the count of steps, then one '<duration_ms> <rate>' line per step"
-#define SLOPE_FORMS "accepted: '<duration_ms> <slope_qps_per_s>' lines (slope may be negative), optionally after a first line with their count"
+#define SLOPE_FORMS                                                                         \
+	"accepted: '<duration_ms> <slope_qps_per_s>' lines (slope may be negative), optionally " \
+	"after a first line with their count"
 #define MAX_TOKEN 64
 #define MAX_LENGTH_S (100.0 * 365 * 86400) /* the duration parser's own bound */
 
@@ -272,7 +276,8 @@ int schedule_parse_text(const char *text, enum sched_format fmt, double start_ra
 			size_t cap)
 {
 	s->n = 0;
-	struct text_reader rd = {.fmt = fmt, .forms = fmt == SCHED_STEPS ? STEPS_FORMS : SLOPE_FORMS, .rate = start_rate, .s = s};
+	struct text_reader rd = {
+		.fmt = fmt, .forms = fmt == SCHED_STEPS ? STEPS_FORMS : SLOPE_FORMS, .rate = start_rate, .s = s};
 	if (read_text(&rd, text ? text : "", err, cap) < 0) {
 		s->n = 0;
 		return -1;
