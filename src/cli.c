@@ -17,6 +17,7 @@
 #include "tcpswarm/units.h"
 
 #include "cli_any.h"
+#include "cli_schedule.h"
 #include "cli_values.h"
 
 /* Parses v into the option's field of cfg (a client_config, server_config
@@ -112,7 +113,7 @@ C_SET(path, cli_value_string, path)
 C_SET(rtt_log, cli_value_string, rtt_log)
 C_SET(arrivals, cli_value_arrivals, arrivals)
 C_SET(payload, units_parse_bytes, payload)
-C_SET(duration, units_parse_duration, com.duration_us)
+GATE_SETTER(c_duration, struct client_config, units_parse_duration, com.duration_us, has_duration)
 C_SET(drain, units_parse_duration, drain_us)
 C_SET(send_window, units_parse_duration, send_window_us)
 C_SET(workers, cli_value_workers, com.workers)
@@ -236,9 +237,12 @@ static const struct opt client_opts[] = {
 	{"header", 'H', c_header, "'N: V'", "http: extra request header, repeatable (at most 16)", NULL, NULL},
 	{"rtt-log", 0, c_rtt_log, "FILE", "one CSV line per answer (time_us,conn,req,latency_us); written in the background, lines dropped (and counted) rather than slow the load", NULL, NULL},
 	{"rate", 'r', cli_any_rate, "RATE|max", "requests per second across all connections, open loop; max: closed loop, each connection keeps --inflight requests outstanding (default 0: hold connections idle)", NULL, NULL},
+	{"rate-schedule", 0, cli_sched_rate, "SCHED", "the rate over time instead of a flat -r: TIME:RATE points, linear in between, TIME:+RATE a step (0s:1k,30s:50k,60s:+10k); the last rate holds", NULL, "TIME:RATE,..., e.g. 0s:1k,30s:50k"},
+	{"schedule-file", 0, cli_sched_file, "FILE|-", "the rate over time from a file (- for stdin) in tcpclient's formats, see --schedule-format", NULL, NULL},
+	{"schedule-format", 0, cli_sched_format, "steps|slope", "--schedule-file format: steps (tcpclient --stdin: the count, then '<duration_ms> <rate>' lines) or slope (--stdin-rateslope: '<duration_ms> <slope_qps_per_s>' lines from -r)", "steps", NULL},
 	{"arrivals", 0, c_arrivals, "KIND", "request spacing: uniform or poisson", "uniform", NULL},
 	{"payload", 0, c_payload, "BYTES", "request size, 24 to 65535 bytes", "32", NULL},
-	{"duration", 'T', c_duration, "TIME", "run length, connecting included", "10s", NULL},
+	{"duration", 'T', c_duration, "TIME", "run length, connecting included (with a schedule: its length unless given)", "10s", NULL},
 	{"drain", 0, c_drain, "TIME", "after the run, wait this long for replies in flight", "1s", NULL},
 	{"send-window", 0, c_send_window, "TIME", "open loop: wake at most once per window and send everything that fell due in it (never early; late by at most the window, seen in send lag and latency); 0: per 100 us tick", "0", NULL},
 	{"workers", 'w', c_workers, "N", "reactor threads per process, each pinned to a CPU (default: one per CPU)", NULL, NULL},
@@ -591,9 +595,12 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 {
 	memset(cfg, 0, sizeof(*cfg));
 	apply_defaults(client_opts, cfg);
+	cfg->has_duration = false; /* the default is not given */
 	int rc = parse(argc, argv, client_opts, cfg, cli_any_target, "client", err);
 	if (rc)
 		return rc;
+	if (cli_sched_finish(cfg, err) < 0)
+		return -1;
 	if (cli_any_resolve(cfg, err) < 0 || cli_any_check(cfg, err) < 0 || check_client(cfg, err) < 0 || check_client_request(cfg, err) < 0 || client_sources(cfg, err) < 0)
 		return -1;
 	return 0;

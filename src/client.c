@@ -96,7 +96,7 @@ static void held_again(struct cworker *w, struct cconn *c)
 {
 	uint64_t now = w->r.now_ns;
 	if (c->t_out) {
-		client_count_down(w, now > c->t_out ? now - c->t_out : 0);
+		client_count_down(w, c->t_out, now);
 		c->t_out = 0;
 	}
 	if (c->flags & CF_WAS_OPEN)
@@ -301,7 +301,7 @@ static uint64_t unsent_due(struct cworker *w, struct cconn *c)
 {
 	if (w->req_gap_ns <= 0 || w->cfg->has_think || c->t_next >= w->load_end_ns)
 		return 0; /* no schedule, a closed loop, or nothing due before the end */
-	return 1 + (uint64_t)((double)(w->load_end_ns - c->t_next - 1) / w->req_gap_ns);
+	return client_points_before(w, c->t_next, w->load_end_ns);
 }
 
 /* The end of the load for every slot: what open ones left unsent, what
@@ -315,7 +315,7 @@ static void end_slots(struct cworker *w)
 			unsent += unsent_due(w, c);
 			ctr_add(&w->sh->c.req_lost, c->seq_tx - c->seq_rx);
 		} else if (c->t_out && c->t_out < end) {
-			client_count_down(w, end - c->t_out); /* down (or reconnecting) at the end */
+			client_count_down(w, c->t_out, end); /* down (or reconnecting) at the end */
 		}
 		if (c->state == CS_OPEN || c->state == CS_CONNECTING)
 			client_conn_end(w, c, CR_RUN_END, 0);

@@ -20,16 +20,81 @@ static uint64_t rnd(struct cworker *w)
 
 double client_rnd_unit(struct cworker *w) { return (double)(rnd(w) >> 11) * (1.0 / 9007199254740992.0); }
 
-uint64_t client_next_gap(struct cworker *w)
+/* ---- a rate schedule (--rate-schedule): the intended times are where the
+ * integral of the rate, shared by -c connections, reaches the connection's
+ * next point: each connection's k-th request is due when the schedule has
+ * intended conns * (phase + k) requests in all, so a flat schedule is the
+ * flat -r exactly and rate 0 stretches the gap (nothing is due). */
+
+#define SCHED_NEVER_NS (1ULL << 62) /* an intended time past any load's end */
+
+static double sched_integral_at(const struct cworker *w, uint64_t t_ns)
 {
+	uint64_t start = w->ctl->start_ns;
+	return schedule_integral(&w->cfg->rate_sched, t_ns > start ? (double)(t_ns - start) / 1e9 : 0);
+}
+
+/* The time (ns) at which the schedule's integral reaches area. */
+static uint64_t sched_time_of(const struct cworker *w, double area)
+{
+	double s = schedule_time_of(&w->cfg->rate_sched, area);
+	if (!(s * 1e9 < (double)(SCHED_NEVER_NS - w->ctl->start_ns)))
+		return SCHED_NEVER_NS; /* the rate stays 0: never */
+	return w->ctl->start_ns + (uint64_t)(s * 1e9 + 0.5);
+}
+
+/* From t, the gap to the point `share` requests (of all connections) on. */
+static uint64_t sched_gap(const struct cworker *w, uint64_t t, double share)
+{
+	uint64_t due = sched_time_of(w, sched_integral_at(w, t) + share);
+	return due > t ? due - t : 0;
+}
+
+static bool has_sched(const struct cworker *w) { return w->cfg->rate_sched.n != 0; }
+
+uint64_t client_next_gap(struct cworker *w, uint64_t t)
+{
+	double unit = w->cfg->arrivals == ARRIVALS_POISSON ? -log(1.0 - client_rnd_unit(w)) : 1.0;
+	if (has_sched(w)) {
+		uint64_t gap = sched_gap(w, t, unit * (double)w->cfg->conns);
+		return gap ? gap : 1; /* always forward: the senders loop while due */
+	}
+	return (uint64_t)(unit * w->req_gap_ns);
+}
+
+uint64_t client_points_before(struct cworker *w, uint64_t from, uint64_t to)
+{
+	if (from >= to)
+		return 0;
+	if (!has_sched(w))
+		return 1 + (uint64_t)((double)(to - from - 1) / w->req_gap_ns);
+	double k = ceil((sched_integral_at(w, to) - sched_integral_at(w, from)) / (double)w->cfg->conns - 1e-9);
+	return k >= 1 ? (uint64_t)k : 1; /* the point at from itself */
+}
+
+/* client_first_gap's schedule case: resume on the slot's grid, or a random
+ * phase within one connection's share. */
+static uint64_t sched_first_gap(struct cworker *w, uint64_t now, uint64_t resume)
+{
+	double share = (double)w->cfg->conns;
+	if (!resume)
+		return sched_gap(w, now, (w->cfg->arrivals == ARRIVALS_POISSON ? -log(1.0 - client_rnd_unit(w))
+										: client_rnd_unit(w)) * share);
+	if (resume > now)
+		return resume - now;
 	if (w->cfg->arrivals == ARRIVALS_POISSON)
-		return (uint64_t)(-log(1.0 - client_rnd_unit(w)) * w->req_gap_ns);
-	return (uint64_t)w->req_gap_ns;
+		return client_next_gap(w, now);
+	double from = sched_integral_at(w, resume);
+	double k = ceil((sched_integral_at(w, now) - from) / share - 1e-9);
+	uint64_t due = sched_time_of(w, from + (k > 0 ? k : 0) * share);
+	return due > now ? due - now : 0;
 }
 
 uint64_t client_first_gap(struct cworker *w)
 {
 	uint64_t now = w->r.now_ns, resume = w->resume_ns;
+	if (has_sched(w))
+		return sched_first_gap(w, now, resume);
 	if (resume) {
 		/* a reopened slot keeps its schedule: a fresh random phase after
 		 * every reopen would send early (measured: one request per
@@ -37,11 +102,11 @@ uint64_t client_first_gap(struct cworker *w)
 		if (resume > now)
 			return resume - now;
 		if (w->cfg->arrivals == ARRIVALS_POISSON)
-			return client_next_gap(w); /* memoryless: a fresh gap is the same law */
+			return client_next_gap(w, now); /* memoryless: a fresh gap is the same law */
 		uint64_t gap = (uint64_t)w->req_gap_ns;
 		return gap ? (gap - (now - resume) % gap) % gap : 0; /* the first point at or after now */
 	}
-	double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)client_next_gap(w)
+	double first = w->cfg->arrivals == ARRIVALS_POISSON ? (double)client_next_gap(w, now)
 							    : client_rnd_unit(w) * w->req_gap_ns;
 	return (uint64_t)first;
 }
@@ -85,10 +150,22 @@ static void schedule_reopen(struct cworker *w, struct cconn *c, bool healthy)
 	reactor_timer_at(&w->r, &c->timer, w->r.now_ns + backoff_ns(level)); /* on_timer queues it */
 }
 
-void client_count_down(struct cworker *w, uint64_t down_ns)
+void client_count_down(struct cworker *w, uint64_t from, uint64_t to)
 {
-	if (w->req_gap_ns <= 0 || w->cfg->has_think)
+	if (w->req_gap_ns <= 0 || w->cfg->has_think || from >= to)
 		return; /* no schedule, or a closed loop: nothing was intended */
+	uint64_t down_ns = to - from;
+	if (has_sched(w) && w->cfg->arrivals == ARRIVALS_UNIFORM) {
+		ctr_add(&w->sh->c.req_not_sent, client_points_before(w, from, to));
+		return;
+	}
+	if (has_sched(w)) { /* poisson: the expected count over the span, as below */
+		double x = (sched_integral_at(w, to) - sched_integral_at(w, from)) / (double)w->cfg->conns + w->not_sent_frac;
+		uint64_t n = (uint64_t)x;
+		w->not_sent_frac = x - (double)n;
+		ctr_add(&w->sh->c.req_not_sent, n);
+		return;
+	}
 	/* uniform: the schedule points in [down from, now), exactly (down_ns is
 	 * counted from a point of the slot's schedule, and client_first_gap
 	 * resumes at the first point after it); poisson: the expected count,

@@ -60,7 +60,7 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 			len += fsz;
 		}
 		times[nf++] = t;
-		t += client_next_gap(w);
+		t += client_next_gap(w, t);
 	}
 	times[nf] = t;
 	*nf_out = nf;

@@ -188,8 +188,13 @@ void client_reopen_push(struct cworker *w, struct cconn *c);
 void client_retire(struct cworker *w, struct cconn *c, unsigned flag);
 /* Counts the requests the schedule intended over down_ns of one slot being
  * down (not sent: they enter the error rate). */
-void client_count_down(struct cworker *w, uint64_t down_ns);
-uint64_t client_next_gap(struct cworker *w);
+void client_count_down(struct cworker *w, uint64_t from_ns, uint64_t to_ns);
+/* The gap from intended time t to the connection's next one (-r, or the
+ * rate schedule at t). */
+uint64_t client_next_gap(struct cworker *w, uint64_t t);
+/* How many of a connection's intended times fall in [from, to), given one
+ * at from (0 when from >= to). */
+uint64_t client_points_before(struct cworker *w, uint64_t from, uint64_t to);
 double client_rnd_unit(struct cworker *w);
 /* The first intended time of a connection that just opened, as an offset
  * from now: a random phase spreads connections over the interval instead of

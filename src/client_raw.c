@@ -146,7 +146,7 @@ static size_t build_batch(struct cworker *w, struct cconn *c, uint64_t *times, s
 			return 0;
 		times[nf++] = t;
 		if (!cfg->closed_loop)
-			t += client_next_gap(w);
+			t += client_next_gap(w, t);
 	}
 	times[nf] = t;
 	*nf_out = nf;

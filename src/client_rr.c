@@ -63,7 +63,7 @@ void rr_send_due(struct cworker *w, struct cconn *c)
 	ctr_add(&w->sh->c.req_sent, 1);
 	client_sent_late(w, client_lag_decode(c->lag_bucket), 1);
 	if (!w->cfg->has_think && !w->cfg->closed_loop)
-		c->t_next += client_next_gap(w); /* the schedule goes on, answered or not */
+		c->t_next += client_next_gap(w, c->t_next); /* the schedule goes on, answered or not */
 }
 
 /* One complete answer: count it, then schedule (think), ask again at once

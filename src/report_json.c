@@ -138,7 +138,8 @@ static void answers(struct jw *w, const struct totals *t, bool dns)
 	jw_obj_end(w);
 }
 
-static void tail(struct jw *w, const struct run_report *r)
+/* sched: the client's rate schedule (NULL: none), for the series' "intended" */
+static void tail(struct jw *w, const struct run_report *r, const struct schedule *sched)
 {
 	jw_obj_begin(w, "memory");
 	jw_double(w, "user_bytes_per_conn", r->user_bytes_per_conn);
@@ -170,6 +171,8 @@ static void tail(struct jw *w, const struct run_report *r)
 			jw_u64(w, "failed", s->failed);
 			jw_u64(w, "sent", s->sent);
 			jw_u64(w, "answered", s->answered);
+			if (sched) /* what the schedule intended over this second (t-1, t] */
+				jw_double(w, "intended", schedule_integral(sched, s->t) - schedule_integral(sched, s->t - 1.0));
 			jw_u64(w, "errors", s->errors);
 			jw_u64(w, "p50_us", s->p50_us);
 			jw_u64(w, "p99_us", s->p99_us);
@@ -268,6 +271,16 @@ static void client_config_obj(struct jw *w, const struct run_report *r, const st
 		jw_str(w, "source_iface", cfg->source_iface);
 	jw_u64(w, "source_ips", cfg->sources.n);
 	jw_double(w, "rate", cfg->rate);
+	if (cfg->rate_sched.n) { /* the points, as parsed: a step is two points at one time */
+		jw_arr_begin(w, "rate_schedule");
+		for (size_t i = 0; i < cfg->rate_sched.n; i++) {
+			jw_obj_begin(w, NULL);
+			jw_double(w, "t_s", cfg->rate_sched.p[i].t);
+			jw_double(w, "rate", cfg->rate_sched.p[i].v);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
 	jw_bool(w, "closed_loop", cfg->closed_loop);
 	jw_u64(w, "inflight", cfg->inflight);
 	jw_str(w, "arrivals", arrivals_name(cfg->arrivals));
@@ -358,7 +371,7 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_obj_end(&w);
 	percentiles(&w, "latency_us", r->lat, true);
 	honest(&w, r);
-	tail(&w, r);
+	tail(&w, r, cfg->rate_sched.n ? &cfg->rate_sched : NULL);
 	jw_arr_begin(&w, "gates_failed");
 	for (int i = 0; i < r->ngate_fail; i++)
 		jw_str(&w, NULL, r->gate_fail[i]);
@@ -407,7 +420,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	if (cfg->mode == MODE_DNS || cfg->mode == MODE_HTTP)
 		answers(&w, t, cfg->mode == MODE_DNS);
 	jw_obj_end(&w);
-	tail(&w, r);
+	tail(&w, r, NULL);
 	jw_obj_end(&w);
 	return close_out(&of, jw_finish(&w));
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tcpswarm/proto_raw.h"
+#include "tcpswarm/schedule.h"
 #include "tcpswarm/srcaddr.h"
 #include "tcpswarm/url.h"
 
@@ -107,6 +108,11 @@ struct client_config {
 	double max_error_rate;  /* fraction 0..1 */
 	uint64_t max_p99_us;
 	uint64_t max_send_lag_us; /* send lag p99 above this: the generator is the bottleneck */
+	/* --rate-schedule / --schedule-file (cli_schedule.c): n 0 = flat -r */
+	struct schedule rate_sched;
+	const char *rate_sched_spec, *sched_file;
+	enum sched_format sched_format;
+	bool has_duration;      /* -T given (else a schedule's length sets it) */
 };
 
 struct server_config {
