@@ -33,9 +33,8 @@ int synq_parse_dump(const void *buf, size_t len, uint16_t port, uint64_t *count)
 int64_t synq_ceiling(int64_t backlog, int64_t somaxconn, int64_t max_syn_backlog, int64_t syncookies);
 
 /* The formula above as one line of text, for probe and the diagnosis. */
-#define SYNQ_FORMULA                                                                                  \
-	"SYN queue per listener = min(backlog, somaxconn) + 1; with tcp_syncookies=0 also at most "  \
-	"tcp_max_syn_backlog - tcp_max_syn_backlog/4 + 1"
+#define SYNQ_FORMULA \
+	"SYN queue = min(backlog, somaxconn) + 1; with tcp_syncookies=0 at most tcp_max_syn_backlog * 3/4 + 1"
 
 /* SYN-RECV sockets on local port `port` in this network namespace, IPv4
  * and IPv6. 0 and *out set, or -1 (errno) when sock_diag is unavailable. */
