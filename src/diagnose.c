@@ -223,14 +223,14 @@ static void syn_queue(const struct diag_input *in, struct diagnosis *d)
 	if (in->syn_recv_peak > 0 && ceil > 0)
 		say(peak, sizeof(peak), "; this server's SYN-RECV peaked at %" PRId64 " of %" PRId64, in->syn_recv_peak, ceil);
 	if (cookies || sent)
-		say(how, sizeof(how), "; connections survive through cookies (SyncookiesRecv +%" PRIu64 ") but lose "
-		    "window scaling and SACK unless TCP timestamps are on, and the MSS is rounded down", recv);
+		say(how, sizeof(how), "; connections survive through cookies (SyncookiesRecv +%" PRIu64 "; no window "
+		    "scaling or SACK without timestamps)", recv);
 	else
 		say(how, sizeof(how), "; SYNs beyond it were dropped and clients retry after 1 s, 3 s, 7 s");
 	say(f->evidence, sizeof(f->evidence),
 	    "TCPReqQFullDrop +%" PRIu64 ", TCPReqQFullDoCookies +%" PRIu64 ", SyncookiesSent +%" PRIu64
-	    ": the SYN queue filled (limit from net.ipv4.tcp_max_syn_backlog = %" PRId64
-	    ", somaxconn and the backlog); syncookies = %" PRId64 "%s%s",
+	    ": the SYN queue filled (tcp_max_syn_backlog = %" PRId64 ", somaxconn, backlog); syncookies = %" PRId64
+	    "%s%s",
 	    drop, cookies, sent, lim(in, KL_TCP_MAX_SYN_BACKLOG, 0), lim(in, KL_TCP_SYNCOOKIES, 0), peak, how);
 	say(f->fix, sizeof(f->fix),
 	    "raise net.ipv4.tcp_max_syn_backlog and net.core.somaxconn and the listen backlog (" SYNQ_FORMULA
