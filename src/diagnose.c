@@ -244,7 +244,9 @@ static void syn_queue(const struct diag_input *in, struct diagnosis *d)
 static void abort_on_overflow(const struct diag_input *in, struct diagnosis *d)
 {
 	int64_t abort = lim(in, KL_TCP_ABORT_ON_OVERFLOW, 0);
-	uint64_t resets = in->tot->close[CR_RESET] + in->tot->errs[ES_ECONNRESET];
+	/* a reset connection is counted by its errno and by why it ended: the larger, not the sum */
+	uint64_t resets = in->tot->close[CR_RESET] > in->tot->errs[ES_ECONNRESET] ? in->tot->close[CR_RESET]
+										    : in->tot->errs[ES_ECONNRESET];
 	bool server_full = !in->is_client && own_queue_evidence(in) && abort == 1;
 	bool client_reset = in->is_client && resets && !in->answered;
 	if (!server_full && !client_reset)
@@ -255,9 +257,9 @@ static void abort_on_overflow(const struct diag_input *in, struct diagnosis *d)
 	if (server_full)
 		say(f->evidence, sizeof(f->evidence),
 		    "net.ipv4.tcp_abort_on_overflow = 1 here and the accept queue was full (peak %" PRIu64 " of %d, "
-		    "ListenOverflows +%" PRIu64 "): each handshake it had no room for was answered with a RST, so "
-		    "clients got ECONNRESET at once (with 0 the final ACK is dropped and the client retransmits "
-		    "until the server accepts: slow success instead of fast failure)",
+		    "ListenOverflows +%" PRIu64 "): a final ACK it had no room for got a RST, so clients saw "
+		    "ECONNRESET at once (with 0 the final ACK is dropped, the client retransmits until the server "
+		    "accepts: slow success)",
 		    in->listen_queue_peak, in->backlog_effective, kd(in, KC_LISTEN_OVERFLOWS));
 	else
 		say(f->evidence, sizeof(f->evidence),
