@@ -20,16 +20,17 @@
  * or malformed message. Never reads past len. */
 int synq_parse_dump(const void *buf, size_t len, uint16_t port, uint64_t *count);
 
-/* Most SYN-RECV request sockets one listener holds on Linux >= 4.x (measured
- * on 6.18, tests/integration/syn_queue_netns.sh): the queue is full when
- * its length exceeds min(backlog, somaxconn), so it holds one more; with
- * syncookies off, a SYN from an unproven peer is also dropped once fewer
- * than tcp_max_syn_backlog/4 slots are left, so
+/* Most SYN-RECV request sockets one listener holds on today's kernels
+ * (measured on 6.18, tests/integration/syn_queue_netns.sh): the queue is
+ * full when its length exceeds min(backlog, somaxconn), so it holds one
+ * more; with syncookies off, a SYN from an unproven peer is also dropped
+ * once fewer than tcp_max_syn_backlog/4 slots are left, so
  *   syncookies 0: min(min(backlog, somaxconn), msb - msb/4) + 1
  *   syncookies 1: min(backlog, somaxconn) + 1 (SYNs beyond it get cookies)
- *   syncookies 2: 0 (every SYN gets a cookie, no request socket)
- * (2.6.32-era kernels used max(msb, 8) rounded up to a power of two, capped
- * by the backlog: this rule does not apply there.) -1 if an input is < 0. */
+ *   syncookies 2: 0 (every SYN gets a cookie; from the source, not measured)
+ * 2.6.32-era kernels sized it differently (min(backlog, msb), at least 8,
+ * plus one rounded up to a power of two; from the source, not measured):
+ * this rule does not apply there. -1 if an input is < 0. */
 int64_t synq_ceiling(int64_t backlog, int64_t somaxconn, int64_t max_syn_backlog, int64_t syncookies);
 
 /* The formula above as one line of text, for probe and the diagnosis. */
