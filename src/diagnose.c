@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tcpswarm/portplan.h"
+#include "tcpswarm/synq.h"
 
 static struct finding *add(struct diagnosis *d, const char *limit, uint64_t weight)
 {
@@ -195,23 +196,79 @@ static void generator(const struct diag_input *in, struct diagnosis *d)
 	    "or lower -r / -c per client");
 }
 
+/* The server's own SYN-RECV peak reached this kernel's ceiling (synq.h):
+ * with syncookies off the 3/4-of-tcp_max_syn_backlog rule drops SYNs
+ * counting only ListenDrops, so the peak is the evidence then. */
+static bool syn_queue_at_ceiling(const struct diag_input *in, int64_t *ceil)
+{
+	*ceil = in->is_client || in->backlog_effective <= 0
+			? -1
+			: synq_ceiling(in->backlog_effective, in->backlog_effective, lim(in, KL_TCP_MAX_SYN_BACKLOG, 0),
+				       lim(in, KL_TCP_SYNCOOKIES, 0));
+	return *ceil > 0 && in->syn_recv_peak >= *ceil;
+}
+
 static void syn_queue(const struct diag_input *in, struct diagnosis *d)
 {
 	uint64_t drop = kd(in, KC_TCP_REQQ_FULL_DROP), cookies = kd(in, KC_TCP_REQQ_FULL_DO_COOKIES);
-	uint64_t sent = kd(in, KC_SYNCOOKIES_SENT);
-	if (!drop && !cookies && !sent)
+	uint64_t sent = kd(in, KC_SYNCOOKIES_SENT), recv = kd(in, KC_SYNCOOKIES_RECV);
+	int64_t ceil;
+	bool full = syn_queue_at_ceiling(in, &ceil);
+	if (!drop && !cookies && !sent && !full)
 		return;
-	struct finding *f = add(d, "syn_queue", drop + cookies + sent);
+	struct finding *f = add(d, "syn_queue", drop + cookies + sent ? drop + cookies + sent : kd(in, KC_LISTEN_DROPS) + 1);
 	if (!f)
 		return;
+	char peak[96] = "", how[160];
+	if (in->syn_recv_peak > 0 && ceil > 0)
+		say(peak, sizeof(peak), "; this server's SYN-RECV peaked at %" PRId64 " of %" PRId64, in->syn_recv_peak, ceil);
+	if (cookies || sent)
+		say(how, sizeof(how), "; connections survive through cookies (SyncookiesRecv +%" PRIu64 "; no window "
+		    "scaling or SACK without timestamps)", recv);
+	else
+		say(how, sizeof(how), "; SYNs beyond it were dropped and clients retry after 1 s, 3 s, 7 s");
 	say(f->evidence, sizeof(f->evidence),
 	    "TCPReqQFullDrop +%" PRIu64 ", TCPReqQFullDoCookies +%" PRIu64 ", SyncookiesSent +%" PRIu64
-	    ": the SYN queue filled (limit from net.ipv4.tcp_max_syn_backlog = %" PRId64
-	    ", somaxconn and the backlog); syncookies = %" PRId64,
-	    drop, cookies, sent, lim(in, KL_TCP_MAX_SYN_BACKLOG, 0), lim(in, KL_TCP_SYNCOOKIES, 0));
+	    ": the SYN queue filled (tcp_max_syn_backlog = %" PRId64 ", somaxconn, backlog); syncookies = %" PRId64
+	    "%s%s",
+	    drop, cookies, sent, lim(in, KL_TCP_MAX_SYN_BACKLOG, 0), lim(in, KL_TCP_SYNCOOKIES, 0), peak, how);
 	say(f->fix, sizeof(f->fix),
-	    "raise net.ipv4.tcp_max_syn_backlog and net.core.somaxconn; keep net.ipv4.tcp_syncookies=1 so a full "
-	    "queue answers with cookies instead of dropping");
+	    "raise net.ipv4.tcp_max_syn_backlog and net.core.somaxconn and the listen backlog (" SYNQ_FORMULA
+	    "); keep net.ipv4.tcp_syncookies=1 so a full queue answers with cookies instead of dropping");
+}
+
+/* tcp_abort_on_overflow: 0 drops the final ACK of a handshake the accept
+ * queue has no room for (the client thinks it is connected and retransmits
+ * until the server accepts: slow success); 1 answers it with a RST (the
+ * client gets ECONNRESET at once: fast failure). */
+static void abort_on_overflow(const struct diag_input *in, struct diagnosis *d)
+{
+	int64_t abort = lim(in, KL_TCP_ABORT_ON_OVERFLOW, 0);
+	/* a reset connection is counted by its errno and by why it ended: the larger, not the sum */
+	uint64_t resets = in->tot->close[CR_RESET] > in->tot->errs[ES_ECONNRESET] ? in->tot->close[CR_RESET]
+										    : in->tot->errs[ES_ECONNRESET];
+	bool server_full = !in->is_client && own_queue_evidence(in) && abort == 1;
+	bool client_reset = in->is_client && resets && !in->answered;
+	if (!server_full && !client_reset)
+		return;
+	struct finding *f = add(d, "abort_on_overflow", server_full ? kd(in, KC_LISTEN_OVERFLOWS) + 1 : resets);
+	if (!f)
+		return;
+	if (server_full)
+		say(f->evidence, sizeof(f->evidence),
+		    "net.ipv4.tcp_abort_on_overflow = 1 here and the accept queue was full (peak %" PRIu64 " of %d, "
+		    "ListenOverflows +%" PRIu64 "): a final ACK it had no room for got a RST, so clients saw "
+		    "ECONNRESET at once (with 0 the final ACK is dropped, the client retransmits until the server "
+		    "accepts: slow success)",
+		    in->listen_queue_peak, in->backlog_effective, kd(in, KC_LISTEN_OVERFLOWS));
+	else
+		say(f->evidence, sizeof(f->evidence),
+		    "%" PRIu64 " connections were reset (ECONNRESET) right after connecting, before any answer: a "
+		    "server with net.ipv4.tcp_abort_on_overflow=1 and a full accept queue does this (with 0 it "
+		    "drops the final ACK and the connection succeeds late, after retransmits)", resets);
+	say(f->fix, sizeof(f->fix),
+	    "make the server accept faster or raise its backlog and net.core.somaxconn; keep "
+	    "tcp_abort_on_overflow=0 (the default) unless clients should fail fast rather than wait");
 }
 
 /* TIME-WAIT sockets before and after the run: -1 when unknown. */
@@ -464,6 +521,7 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	generator(in, d);
 	accept_queue(in, d);
 	syn_queue(in, d);
+	abort_on_overflow(in, d);
 	ports(in, d);
 	descriptors(in, d);
 	memory(in, d);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "probe_rows.h"
+#include "tcpswarm/synq.h"
 #include "tcpswarm/units.h"
 
 /* Kernel memory of one idle established TCP socket, one side: the slab
@@ -224,8 +225,16 @@ static void row_syn_backlog(const struct klimits *l, const struct shape *sh, str
 		return;
 	}
 	snprintf(r->current, sizeof(r->current), "%" PRId64, l->v[KL_TCP_MAX_SYN_BACKLOG][0]);
-	if (!sh->server_info)
+	if (!sh->server_info) {
 		r->v = PROBE_NA;
+		return;
+	}
+	/* the ceiling tests/integration/syn_queue_netns.sh measures, for the server's default backlog */
+	int64_t ceil = synq_ceiling(65535, has(l, KL_SOMAXCONN) ? l->v[KL_SOMAXCONN][0] : -1,
+				    l->v[KL_TCP_MAX_SYN_BACKLOG][0], has(l, KL_TCP_SYNCOOKIES) ? l->v[KL_TCP_SYNCOOKIES][0] : -1);
+	if (ceil >= 0)
+		snprintf(r->note, sizeof(r->note), "SYN queue holds %" PRId64 " half-open handshakes per listener at "
+			 "--backlog 65535 (%s)", ceil, SYNQ_FORMULA);
 }
 
 static void row_syncookies(const struct klimits *l, const struct shape *sh, struct probe_row *r)

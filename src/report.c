@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tcpswarm/names.h"
+#include "tcpswarm/synq.h"
 #include "tcpswarm/units.h"
 
 int series_push(struct series *s, const struct sample *x)
@@ -297,6 +298,35 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 	fflush(out);
 }
 
+static int64_t limit0(const struct run_report *r, enum kl l)
+{
+	return r->limits.n[l] ? r->limits.v[l][0] : -1;
+}
+
+static uint64_t kdelta0(const struct run_report *r, enum kc c)
+{
+	return r->kdelta.present[c] ? r->kdelta.v[c] : 0;
+}
+
+/* Ends the listener line with the SYN queue's sampled peak and its
+ * ceiling, then one line of the SYN counters (they count for the whole
+ * network namespace: every listener in it). */
+static void syn_queue_line(FILE *out, const struct run_report *r, uint64_t backlog)
+{
+	int64_t ceil = synq_ceiling(backlog > INT64_MAX ? INT64_MAX : (int64_t)backlog, limit0(r, KL_SOMAXCONN),
+				    limit0(r, KL_TCP_MAX_SYN_BACKLOG), limit0(r, KL_TCP_SYNCOOKIES));
+	if (r->syn_recv_peak < 0)
+		fprintf(out, ", syn queue peak unknown (no sock_diag)\n");
+	else
+		fprintf(out, ", syn queue peak %" PRId64 " (ceiling %" PRId64 ")\n", r->syn_recv_peak, ceil);
+	fprintf(out, "syn queue      TCPReqQFullDrop +%" PRIu64 ", TCPReqQFullDoCookies +%" PRIu64 ", SyncookiesSent +%" PRIu64
+		", SyncookiesRecv +%" PRIu64 ", SyncookiesFailed +%" PRIu64 ", ListenDrops +%" PRIu64
+		" (netns-wide); tcp_syncookies %" PRId64 ", tcp_abort_on_overflow %" PRId64 "\n",
+		kdelta0(r, KC_TCP_REQQ_FULL_DROP), kdelta0(r, KC_TCP_REQQ_FULL_DO_COOKIES), kdelta0(r, KC_SYNCOOKIES_SENT),
+		kdelta0(r, KC_SYNCOOKIES_RECV), kdelta0(r, KC_SYNCOOKIES_FAILED), kdelta0(r, KC_LISTEN_DROPS),
+		limit0(r, KL_TCP_SYNCOOKIES), limit0(r, KL_TCP_ABORT_ON_OVERFLOW));
+}
+
 void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg)
 {
 	const struct totals *t = &r->tot;
@@ -312,9 +342,9 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 		"\n",
 		t->accepted, t->closed, r->peak_open, t->accept_errors);
 	errors_line(out, t);
-	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64
-		"\n",
+	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64,
 		r->backlog_effective, cfg->backlog, t->listen_queue_peak);
+	syn_queue_line(out, r, cfg->backlog);
 	if (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS) {
 		fprintf(out, "requests       answered %" PRIu64 " (%.0f/s)  malformed %" PRIu64 "\n", t->req_answered,
 			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0, t->req_errors);

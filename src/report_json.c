@@ -12,6 +12,7 @@
 #include "tcpswarm/names.h"
 #include "tcpswarm/outfile.h"
 #include "tcpswarm/report.h"
+#include "tcpswarm/synq.h"
 
 #ifndef TCPSWARM_VERSION
 #define TCPSWARM_VERSION "0.0.0-dev"
@@ -40,6 +41,11 @@ static void head(struct jw *w, const struct run_report *r)
 	jw_u64(w, "processes", r->processes);
 	if (r->failure[0])
 		jw_str(w, "failure", r->failure);
+}
+
+static int64_t lim0(const struct run_report *r, enum kl l)
+{
+	return r->limits.n[l] ? r->limits.v[l][0] : -1;
 }
 
 static void limits(struct jw *w, const struct run_report *r)
@@ -411,6 +417,10 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_obj_begin(&w, "listener");
 	jw_i64(&w, "backlog_effective", r->backlog_effective);
 	jw_u64(&w, "accept_queue_peak", t->listen_queue_peak);
+	jw_i64(&w, "syn_recv_peak", r->syn_recv_peak); /* -1: sock_diag unavailable */
+	jw_i64(&w, "syn_recv_ceiling", synq_ceiling(cfg->backlog > INT64_MAX ? INT64_MAX : (int64_t)cfg->backlog,
+						       lim0(r, KL_SOMAXCONN), lim0(r, KL_TCP_MAX_SYN_BACKLOG),
+						       lim0(r, KL_TCP_SYNCOOKIES)));
 	jw_obj_end(&w);
 	jw_obj_begin(&w, "requests");
 	jw_u64(&w, "answered", t->req_answered);

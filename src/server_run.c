@@ -2,6 +2,7 @@
  * reactor per worker, in one process or, when --max-conns needs more
  * descriptors than RLIMIT_NOFILE allows, in several; runs until
  * SIGINT/SIGTERM (or -T), then the diagnosis, the summary and the reports. */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,13 @@
 #include "tcpswarm/procplan.h"
 #include "tcpswarm/run.h"
 #include "tcpswarm/server.h"
+#include "tcpswarm/synq.h"
 
 
 struct server_role {
 	const struct server_config *cfg;
 	struct server_shared ss;
+	struct synq_sampler synq; /* SYN-RECV peak of our port, 10 samples a second */
 };
 
 static int server_prepare(void *ctx, struct run *run)
@@ -37,6 +40,8 @@ static int server_prepare(void *ctx, struct run *run)
 static void server_started(void *ctx, const struct run *run)
 {
 	struct server_role *s = ctx;
+	uint16_t port = ntohs(s->ss.bound.in4.sin_port); /* sin6_port sits in the same place */
+	run->rep->syn_recv_peak = synq_sampler_start(&s->synq, port) < 0 ? -1 : 0;
 	if (!s->cfg->com.quiet)
 		fprintf(stderr, "tcpswarm server: listening on %s, mode %s, %u workers in %u process%s, backlog %d\n",
 			run->rep->listen_addr, server_mode_name(s->cfg->mode),
@@ -57,10 +62,12 @@ static int server_finish(void *ctx, struct run *run, int status)
 {
 	struct server_role *s = ctx;
 	struct run_report *rep = run->rep;
+	if (rep->syn_recv_peak >= 0)
+		rep->syn_recv_peak = synq_sampler_stop(&s->synq);
 	struct diag_input in = {
 		.is_client = false, .tot = &rep->tot, .kdelta = &rep->kdelta, .limits = &rep->limits, .sock = &rep->sock_end,
 		.peak_open = rep->peak_open, .backlog_effective = rep->backlog_effective,
-		.listen_queue_peak = rep->tot.listen_queue_peak,
+		.listen_queue_peak = rep->tot.listen_queue_peak, .syn_recv_peak = rep->syn_recv_peak,
 	};
 	diagnose(&in, &rep->diag);
 	report_summary_server(stdout, rep, s->cfg);
@@ -73,6 +80,7 @@ static void server_cleanup(void *ctx, struct run *run)
 {
 	(void)run;
 	struct server_role *s = ctx;
+	(void)synq_sampler_stop(&s->synq);
 	server_shared_destroy(&s->ss);
 }
 

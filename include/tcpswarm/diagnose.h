@@ -38,6 +38,7 @@ struct diag_input {
 	uint64_t targets;                /* client: destination tuples */
 	int backlog_effective;           /* server: min(backlog, somaxconn); -1 unknown */
 	uint64_t listen_queue_peak;      /* server */
+	int64_t syn_recv_peak;           /* server: SYN-RECV sockets on its port, peak; -1 or 0 unknown/none */
 	uint64_t sent, answered;
 	uint64_t intended;               /* client: requests the schedule called for */
 	uint64_t p50_us;                 /* client: median latency from intended send times */

@@ -63,6 +63,7 @@ struct run_report {
 	size_t conn_struct_bytes;
 	/* server */
 	int backlog_effective;
+	int64_t syn_recv_peak;   /* most SYN-RECV sockets on our port at one sample; -1 unknown */
 	char listen_addr[96];
 	struct diagnosis diag;
 	/* who was the bottleneck (client; the monitor fills them) */
