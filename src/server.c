@@ -176,6 +176,7 @@ void *sworker_main(void *arg)
 {
 	struct sworker *w = arg;
 	w->r.now_ns = mono_ns();
+	server_bind_release(w->ss); /* every listener of this process is bound */
 	accept_all(w);
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
@@ -190,6 +191,7 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		       size_t errcap)
 {
 	memset(ss, 0, sizeof(*ss));
+	ss->probe_fd = ss->lock_fd = -1;
 	ss->cfg = cfg;
 	ss->ctl = ctl;
 	const char *ip = cfg->bind ? cfg->bind : "::";
@@ -238,6 +240,7 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 
 void server_shared_destroy(struct server_shared *ss)
 {
+	server_bind_release(ss);
 	if (ss->conns)
 		munmap(ss->conns, ss->maxfd * sizeof(struct sconn));
 	ss->conns = NULL;
@@ -260,7 +263,7 @@ static int make_listener(struct server_shared *ss, char *err, size_t errcap)
 	addr_format(a, shown, sizeof(shown));
 	if (bind(fd, &a->sa, a->len) < 0) {
 		int e = errno;
-		snprintf(err, errcap, "cannot listen on %s: %s%s", shown, strerror(e),
+		snprintf(err, errcap, "options -b/-p: cannot listen on %s: %s%s", shown, strerror(e),
 			 e == EADDRINUSE ? " (another process holds the port without SO_REUSEPORT, or as another user: pick another -p)" : "");
 		close(fd);
 		return -1;

@@ -24,7 +24,8 @@ static int server_prepare(void *ctx, struct run *run)
 	char err[512];
 	/* worker processes inherit ss, including its (untouched, copy-on-write)
 	 * connection table */
-	if (server_shared_init(&s->ss, s->cfg, run->ctl, err, sizeof(err)) < 0) {
+	if (server_shared_init(&s->ss, s->cfg, run->ctl, err, sizeof(err)) < 0 ||
+	    server_bind_check(&s->ss, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tcpswarm server: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -37,6 +38,7 @@ static int server_prepare(void *ctx, struct run *run)
 static void server_started(void *ctx, const struct run *run)
 {
 	struct server_role *s = ctx;
+	server_bind_release(&s->ss); /* worker processes hold their own copy */
 	if (!s->cfg->com.quiet)
 		fprintf(stderr, "tcpswarm server: listening on %s, mode %s, %u workers in %u process%s, backlog %d\n",
 			run->rep->listen_addr, server_mode_name(s->cfg->mode),
