@@ -94,6 +94,7 @@ static void accept_all(struct sworker *w)
 			server_conn_close(w, fd, CR_IO_ERROR, -rc);
 			continue;
 		}
+		server_watch_idle(w, fd, c);
 	}
 }
 
@@ -156,6 +157,7 @@ static void on_turn(void *ctx)
 		return;
 	}
 	stall_if_due(w);
+	server_timeouts_turn(w);
 	if (w->r.now_ns >= w->next_sample_ns) {
 		sample_listener(w);
 		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
@@ -289,6 +291,7 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	w->id = id;
 	w->reserve_fd = -1;
 	w->r.epfd = w->r.stopfd = -1;
+	server_timeouts_init(w);
 	w->lfd = make_listener(ss, err, errcap);
 	if (w->lfd < 0) {
 		sworker_free(w);
@@ -330,6 +333,7 @@ void sworker_free(struct sworker *w)
 	carry_destroy(&w->carry);
 	if (w->proto->free)
 		w->proto->free(w);
+	server_timeouts_free(w);
 	free(w->scratch);
 	free(w);
 }

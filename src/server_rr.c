@@ -84,8 +84,11 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 			 * the peer hung up (then no edge ever comes) */
 			if (events & REACTOR_HUP_EVENTS)
 				peer_ended(w, fd, c);
+			else
+				server_watch_request(w, fd, c);
 			return;
 		}
+		server_request_done(c);
 		if (server_discard(w, fd, used) < 0)
 			return;
 		ssize_t s = server_send(w, fd, b.out, b.outlen);
