@@ -39,16 +39,30 @@ static const struct server_protocol *const server_protos[] = {
  * and it is counted), and take the reserve back. accept4() reserves the new
  * fd before it looks at the queue, so at the limit it fails with EMFILE even
  * when nothing is pending: true only when a connection was shed, so the
- * caller stops instead of spinning. */
-static bool shed_one(struct sworker *w)
+ * caller stops instead of spinning.
+ *
+ * Each worker has its own reserve, but the workers of a process share one
+ * descriptor table: another worker can take the slot between our close()
+ * and accept4(), or before our open(). The reserve is then lost for now;
+ * take_reserve() gets it back once a descriptor is free, and the sampling
+ * tick re-drains a queue left behind meanwhile (no edge would report it). */
+static bool take_reserve(struct sworker *w)
 {
 	if (w->reserve_fd < 0)
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return w->reserve_fd >= 0;
+}
+
+static bool shed_one(struct sworker *w)
+{
+	if (!take_reserve(w))
 		return false;
 	close(w->reserve_fd);
+	w->reserve_fd = -1;
 	int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
-	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	take_reserve(w);
 	return fd >= 0;
 }
 
@@ -56,6 +70,7 @@ static void accept_all(struct sworker *w)
 {
 	if (w->r.now_ns < w->accept_from_ns)
 		return;
+	w->accept_stuck = false;
 	for (;;) {
 		int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -64,8 +79,11 @@ static void accept_all(struct sworker *w)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			int e = errno;
-			if ((e == EMFILE || e == ENFILE) && !shed_one(w))
-				return; /* at the limit with nothing pending */
+			if ((e == EMFILE || e == ENFILE) && !shed_one(w)) {
+				/* at the limit with nothing pending, or the reserve lost */
+				w->accept_stuck = w->reserve_fd < 0;
+				return;
+			}
 			ctr_add(&w->sh->c.accept_errors, 1);
 			ctr_add(&w->sh->c.errs[errslot_of(e)], 1);
 			if (e == EMFILE || e == ENFILE)
@@ -162,6 +180,8 @@ static void on_turn(void *ctx)
 		sample_listener(w);
 		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
 		w->next_sample_ns = w->r.now_ns + QUEUE_SAMPLE_NS;
+		if (w->accept_stuck && take_reserve(w))
+			accept_all(w); /* descriptors are free again: drain what queued */
 	}
 	if (w->r.now_ns < w->accept_from_ns) {
 		if (w->accept_from_ns < w->r.wake_ns)

@@ -98,7 +98,8 @@ struct sworker {
 	struct wshared *sh;
 	unsigned id;
 	int lfd;
-	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE */
+	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE (-1: lost to another worker) */
+	bool accept_stuck;     /* accept stopped at EMFILE without a reserve: retried each sample */
 	uint64_t accept_from_ns;
 	uint64_t next_sample_ns;
 	uint64_t next_stall_ns;  /* --stall-every: the next stall starts here (0: none) */
