@@ -17,6 +17,7 @@
 #include "tcpswarm/units.h"
 
 #include "cli_any.h"
+#include "cli_server.h"
 #include "cli_values.h"
 
 /* Parses v into the option's field of cfg (a client_config, server_config
@@ -609,15 +610,7 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 	int rc = parse(argc, argv, server_opts, cfg, NULL, "server", err);
 	if (rc)
 		return rc;
-	if (cfg->backlog == 0 || cfg->backlog > 0x7fffffff) {
-		fprintf(err, "tcpswarm server: option --backlog: expected 1 to 2147483647\n");
-		return -1;
-	}
-	if ((cfg->stall_every_us != 0) != (cfg->stall_for_us != 0) || cfg->stall_for_us >= cfg->stall_every_us + !cfg->stall_every_us) {
-		fprintf(err, "tcpswarm server: options --stall-every and --stall-for: give both, --stall-for shorter than --stall-every\n");
-		return -1;
-	}
-	return 0;
+	return cli_server_check(cfg, err);
 }
 
 int cli_parse_probe(int argc, char **argv, struct probe_config *cfg, FILE *err)

@@ -6,6 +6,8 @@
 # peer; by default (0) nothing idle is closed.
 source "$(dirname "$0")/lib.sh"
 HERE=$(dirname "$0")
+expect_usage_error "option --request-timeout" server --request-timeout 5parsecs
+expect_usage_error "option --idle-timeout" server --idle-timeout -1s
 
 # run_peers MODE KIND WAIT: "CLOSED n MAX s" of stalled_peers.py
 run_peers() {
