@@ -1,7 +1,8 @@
 # A server started on a port that something already listens on exits 2
 # with one message naming the option (not sharing the port through
 # SO_REUSEPORT): another tcpswarm (several processes), python3 http.server;
-# an address the host does not have fails once, without traffic.
+# an address the host does not have fails once, without traffic; of two
+# servers started at the same moment exactly one gets the port.
 source "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
 
@@ -54,4 +55,20 @@ timeout 10 "$BIN" server -b 192.0.2.1 -p "$PORT" -w 4 --processes 2 >"$WORK/addr
 [ "$(wc -l <"$WORK/addr.err")" -eq 1 ] || fail "bind to 192.0.2.1: not one line of error: $(cat "$WORK/addr.err")"
 grep -q -- "-b" "$WORK/addr.err" && grep -q "192.0.2.1" "$WORK/addr.err" ||
 	fail "bind to 192.0.2.1: message does not name -b and the address: $(cat "$WORK/addr.err")"
-echo "PASS port_in_use: tcpswarm and python3 holders refused (exit 2, one line), 192.0.2.1 refused once"
+# 4. two servers started at the same moment: exactly one gets the port
+for try in 1 2 3; do
+	PORT=$(free_port)
+	timeout 20 "$BIN" server -p "$PORT" -q --processes 2 -w 2 -T 2s >/dev/null 2>"$WORK/a.err" &
+	A=$!
+	timeout 20 "$BIN" server -p "$PORT" -q --processes 2 -w 2 -T 2s >/dev/null 2>"$WORK/b.err" &
+	B=$!
+	PIDS+=("$A" "$B")
+	sleep 1
+	n=$(ss -Htln "sport = :$PORT" | wc -l)
+	ra=0 rb=0
+	wait "$A" || ra=$?
+	wait "$B" || rb=$?
+	[ "$n" -eq 4 ] || fail "concurrent start $try: $n listeners on $PORT, want the 4 of one server"
+	[ $((ra + rb)) -eq 2 ] && [ $((ra * rb)) -eq 0 ] || fail "concurrent start $try: exits $ra and $rb, want one 0 and one 2"
+done
+echo "PASS port_in_use: tcpswarm and python3 holders refused (exit 2, one line), 192.0.2.1 refused once, concurrent starts: one wins"
