@@ -18,6 +18,7 @@
 
 #include "cli_any.h"
 #include "cli_schedule.h"
+#include "cli_server.h"
 #include "cli_values.h"
 
 /* Parses v into the option's field of cfg (a client_config, server_config
@@ -176,6 +177,8 @@ S_SET(csv, cli_value_string, com.csv_path)
 S_SET(quiet, cli_value_flag, com.quiet)
 S_SET(stall_every, units_parse_duration, stall_every_us)
 S_SET(stall_for, units_parse_duration, stall_for_us)
+S_SET(request_timeout, units_parse_duration, request_timeout_us)
+S_SET(idle_timeout, units_parse_duration, idle_timeout_us)
 S_SET(metrics, metrics_parse_addr, com.metrics)
 
 static int s_answer(void *cfg, const char *v, char *err, size_t cap)
@@ -275,6 +278,8 @@ static const struct opt server_opts[] = {
 	{"processes", 0, s_processes, "N|auto", "worker processes; auto: enough for --max-conns under RLIMIT_NOFILE", "auto", NULL},
 	{"max-conns", 0, s_max_conns, "N", "connections the server should be able to hold; sizes auto processes", "250k", NULL},
 	{"duration", 'T', s_duration, "TIME", "stop after this long (default: until SIGINT or SIGTERM)", NULL, NULL},
+	{"request-timeout", 0, s_request_timeout, "TIME", "http/dns: close a connection whose request stays unfinished this long (slow or stalled peers); 0: never", "30s", NULL},
+	{"idle-timeout", 0, s_idle_timeout, "TIME", "close a connection that reads and writes nothing this long; 0: never (holding idle connections is what a hold test does)", "0", NULL},
 	{"accept-pause", 0, s_accept_pause, "TIME", "test knob: listen but do not accept for this long after start", "0", NULL},
 	{"json", 0, s_json, "FILE", "write the whole run as JSON", NULL, NULL},
 	{"csv", 0, s_csv, "FILE", "write the per-second series as CSV", NULL, NULL},
@@ -613,15 +618,7 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 	int rc = parse(argc, argv, server_opts, cfg, NULL, "server", err);
 	if (rc)
 		return rc;
-	if (cfg->backlog == 0 || cfg->backlog > 0x7fffffff) {
-		fprintf(err, "tcpswarm server: option --backlog: expected 1 to 2147483647\n");
-		return -1;
-	}
-	if ((cfg->stall_every_us != 0) != (cfg->stall_for_us != 0) || cfg->stall_for_us >= cfg->stall_every_us + !cfg->stall_every_us) {
-		fprintf(err, "tcpswarm server: options --stall-every and --stall-for: give both, --stall-for shorter than --stall-every\n");
-		return -1;
-	}
-	return 0;
+	return cli_server_check(cfg, err);
 }
 
 int cli_parse_probe(int argc, char **argv, struct probe_config *cfg, FILE *err)

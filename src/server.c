@@ -39,16 +39,30 @@ static const struct server_protocol *const server_protos[] = {
  * and it is counted), and take the reserve back. accept4() reserves the new
  * fd before it looks at the queue, so at the limit it fails with EMFILE even
  * when nothing is pending: true only when a connection was shed, so the
- * caller stops instead of spinning. */
-static bool shed_one(struct sworker *w)
+ * caller stops instead of spinning.
+ *
+ * Each worker has its own reserve, but the workers of a process share one
+ * descriptor table: another worker can take the slot between our close()
+ * and accept4(), or before our open(). The reserve is then lost for now;
+ * take_reserve() gets it back once a descriptor is free, and the sampling
+ * tick re-drains a queue left behind meanwhile (no edge would report it). */
+static bool take_reserve(struct sworker *w)
 {
 	if (w->reserve_fd < 0)
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return w->reserve_fd >= 0;
+}
+
+static bool shed_one(struct sworker *w)
+{
+	if (!take_reserve(w))
 		return false;
 	close(w->reserve_fd);
+	w->reserve_fd = -1;
 	int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
-	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	take_reserve(w);
 	return fd >= 0;
 }
 
@@ -56,6 +70,7 @@ static void accept_all(struct sworker *w)
 {
 	if (w->r.now_ns < w->accept_from_ns)
 		return;
+	w->accept_stuck = false;
 	for (;;) {
 		int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -64,8 +79,11 @@ static void accept_all(struct sworker *w)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			int e = errno;
-			if ((e == EMFILE || e == ENFILE) && !shed_one(w))
-				return; /* at the limit with nothing pending */
+			if ((e == EMFILE || e == ENFILE) && !shed_one(w)) {
+				/* at the limit with nothing pending, or the reserve lost */
+				w->accept_stuck = w->reserve_fd < 0;
+				return;
+			}
 			ctr_add(&w->sh->c.accept_errors, 1);
 			ctr_add(&w->sh->c.errs[errslot_of(e)], 1);
 			if (e == EMFILE || e == ENFILE)
@@ -94,6 +112,7 @@ static void accept_all(struct sworker *w)
 			server_conn_close(w, fd, CR_IO_ERROR, -rc);
 			continue;
 		}
+		server_watch_idle(w, fd, c);
 	}
 }
 
@@ -156,10 +175,13 @@ static void on_turn(void *ctx)
 		return;
 	}
 	stall_if_due(w);
+	server_timeouts_turn(w);
 	if (w->r.now_ns >= w->next_sample_ns) {
 		sample_listener(w);
 		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
 		w->next_sample_ns = w->r.now_ns + QUEUE_SAMPLE_NS;
+		if (w->accept_stuck && take_reserve(w))
+			accept_all(w); /* descriptors are free again: drain what queued */
 	}
 	if (w->r.now_ns < w->accept_from_ns) {
 		if (w->accept_from_ns < w->r.wake_ns)
@@ -176,6 +198,7 @@ void *sworker_main(void *arg)
 {
 	struct sworker *w = arg;
 	w->r.now_ns = mono_ns();
+	server_bind_release(w->ss); /* every listener of this process is bound */
 	accept_all(w);
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
@@ -190,6 +213,7 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		       size_t errcap)
 {
 	memset(ss, 0, sizeof(*ss));
+	ss->probe_fd = ss->lock_fd = -1;
 	ss->cfg = cfg;
 	ss->ctl = ctl;
 	const char *ip = cfg->bind ? cfg->bind : "::";
@@ -238,6 +262,7 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 
 void server_shared_destroy(struct server_shared *ss)
 {
+	server_bind_release(ss);
 	if (ss->conns)
 		munmap(ss->conns, ss->maxfd * sizeof(struct sconn));
 	ss->conns = NULL;
@@ -260,7 +285,7 @@ static int make_listener(struct server_shared *ss, char *err, size_t errcap)
 	addr_format(a, shown, sizeof(shown));
 	if (bind(fd, &a->sa, a->len) < 0) {
 		int e = errno;
-		snprintf(err, errcap, "cannot listen on %s: %s%s", shown, strerror(e),
+		snprintf(err, errcap, "options -b/-p: cannot listen on %s: %s%s", shown, strerror(e),
 			 e == EADDRINUSE ? " (another process holds the port without SO_REUSEPORT, or as another user: pick another -p)" : "");
 		close(fd);
 		return -1;
@@ -286,6 +311,7 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	w->id = id;
 	w->reserve_fd = -1;
 	w->r.epfd = w->r.stopfd = -1;
+	server_timeouts_init(w);
 	w->lfd = make_listener(ss, err, errcap);
 	if (w->lfd < 0) {
 		sworker_free(w);
@@ -327,6 +353,7 @@ void sworker_free(struct sworker *w)
 	carry_destroy(&w->carry);
 	if (w->proto->free)
 		w->proto->free(w);
+	server_timeouts_free(w);
 	free(w->scratch);
 	free(w);
 }

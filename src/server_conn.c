@@ -34,6 +34,7 @@ ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len)
 {
 	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n >= 0) {
+		server_conn_at(w, fd)->flags |= SF_ACTIVE;
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
 		return n;
 	}
@@ -47,8 +48,10 @@ static ssize_t recv_flags(struct sworker *w, int fd, void *buf, size_t cap, int 
 {
 	for (;;) {
 		ssize_t n = recv(fd, buf, cap, flags | MSG_DONTWAIT);
-		if (n > 0)
+		if (n > 0) {
+			server_conn_at(w, fd)->flags |= SF_ACTIVE; /* for --idle-timeout */
 			return n;
+		}
 		if (n == 0) {
 			server_conn_close(w, fd, CR_PEER_CLOSED, 0);
 			return -1;

@@ -30,7 +30,11 @@
 #define QUEUE_SAMPLE_NS 100000000 /* listener queue sampled 10 times a second */
 
 enum { SS_FREE, SS_OPEN };
-enum { SF_CLOSE_AFTER = 1, SF_BAD = 2 }; /* close once output is written (after a 400/FORMERR: bad) */
+/* SF_CLOSE_AFTER: close once output is written (after a 400/FORMERR: SF_BAD).
+ * The rest are server_timeout.c's: a request is unfinished (SF_PARTIAL),
+ * the connection is on the request watch list (SF_REQ_LISTED), a request
+ * was answered (SF_PROGRESS) or a byte moved (SF_ACTIVE) since the sweep. */
+enum { SF_CLOSE_AFTER = 1, SF_BAD = 2, SF_PARTIAL = 4, SF_REQ_LISTED = 8, SF_PROGRESS = 16, SF_ACTIVE = 32 };
 
 /* One accepted connection: 20 bytes, indexed by fd. */
 struct sconn {
@@ -73,6 +77,20 @@ struct server_protocol {
 
 extern const struct server_protocol server_proto_echo, server_proto_sink, server_proto_http, server_proto_dns;
 
+/* A watch list of server_timeout.c: connections a sweep looks at. */
+struct swatch_entry {
+	int32_t fd;
+	uint32_t gen;      /* the connection's generation when listed */
+	uint64_t since_ns; /* its clock: listed, or last seen making progress */
+};
+struct swatch {
+	struct swatch_entry *v;
+	uint32_t n, cap;
+	uint64_t limit_ns;  /* 0: off */
+	uint64_t period_ns; /* between sweeps */
+	uint64_t next_ns;   /* the next sweep (while the list is not empty) */
+};
+
 struct sworker {
 	struct reactor r;
 	struct server_shared *ss;
@@ -80,13 +98,16 @@ struct sworker {
 	struct wshared *sh;
 	unsigned id;
 	int lfd;
-	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE */
+	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE (-1: lost to another worker) */
+	bool accept_stuck;     /* accept stopped at EMFILE without a reserve: retried each sample */
 	uint64_t accept_from_ns;
 	uint64_t next_sample_ns;
 	uint64_t next_stall_ns;  /* --stall-every: the next stall starts here (0: none) */
 	struct carry_pool carry;
 	uint8_t *scratch;      /* SERVER_PEEK_BYTES */
 	uint8_t *out;          /* http/dns: responses of one batch (OUT_BYTES) */
+	struct swatch req_watch;  /* --request-timeout: connections with a request unfinished */
+	struct swatch idle_watch; /* --idle-timeout: every connection */
 };
 
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
@@ -113,6 +134,22 @@ ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len);
 ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap);
 ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap);
 int server_discard(struct sworker *w, int fd, size_t n);
+
+/* --- server_timeout.c: --request-timeout, --idle-timeout ------------- */
+
+void server_timeouts_init(struct sworker *w);
+void server_timeouts_free(struct sworker *w);
+/* once per loop turn: sweeps what is due, lowers r.wake_ns to the next */
+void server_timeouts_turn(struct sworker *w);
+/* a new connection (watched when --idle-timeout is on) */
+void server_watch_idle(struct sworker *w, int fd, struct sconn *c);
+/* a request at the front of the input is unfinished */
+void server_watch_request(struct sworker *w, int fd, struct sconn *c);
+/* a request was answered: its clock restarts; nothing unfinished yet */
+static inline void server_request_done(struct sconn *c)
+{
+	c->flags = (uint8_t)((c->flags | SF_PROGRESS) & ~SF_PARTIAL);
+}
 
 /* --- server_rr.c: the request/response core (http, dns entries) -------- */
 

@@ -57,6 +57,18 @@ static size_t answer_all(struct sworker *w, const uint8_t *in, size_t n, struct 
 	return used;
 }
 
+/* The peer ended its stream (half-close) with a request unfinished: no
+ * byte can complete it, and MSG_PEEK would see the same partial bytes on
+ * every event, never the end, so the socket would sit in CLOSE-WAIT. Close
+ * it once the output owed for earlier requests is written. */
+static void peer_ended(struct sworker *w, int fd, struct sconn *c)
+{
+	if (owes_output(c))
+		c->flags |= SF_CLOSE_AFTER;
+	else
+		server_conn_close(w, fd, CR_PEER_CLOSED, 0);
+}
+
 void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 {
 	if (owes_output(c) && server_flush(w, fd, c) <= 0)
@@ -67,8 +79,16 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 			return; /* nothing more now, or closed */
 		struct rr_batch b = {.out = w->out, .cap = OUT_BYTES};
 		size_t used = answer_all(w, w->scratch, (size_t)n, &b);
-		if (used == 0)
-			return; /* an incomplete request: more bytes bring a new edge */
+		if (used == 0) {
+			/* an incomplete request: more bytes bring a new edge, unless
+			 * the peer hung up (then no edge ever comes) */
+			if (events & REACTOR_HUP_EVENTS)
+				peer_ended(w, fd, c);
+			else
+				server_watch_request(w, fd, c);
+			return;
+		}
+		server_request_done(c);
 		if (server_discard(w, fd, used) < 0)
 			return;
 		ssize_t s = server_send(w, fd, b.out, b.outlen);

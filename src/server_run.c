@@ -27,7 +27,8 @@ static int server_prepare(void *ctx, struct run *run)
 	char err[512];
 	/* worker processes inherit ss, including its (untouched, copy-on-write)
 	 * connection table */
-	if (server_shared_init(&s->ss, s->cfg, run->ctl, err, sizeof(err)) < 0) {
+	if (server_shared_init(&s->ss, s->cfg, run->ctl, err, sizeof(err)) < 0 ||
+	    server_bind_check(&s->ss, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tcpswarm server: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -40,6 +41,7 @@ static int server_prepare(void *ctx, struct run *run)
 static void server_started(void *ctx, const struct run *run)
 {
 	struct server_role *s = ctx;
+	server_bind_release(&s->ss); /* worker processes hold their own copy */
 	uint16_t port = ntohs(s->ss.bound.in4.sin_port); /* sin6_port sits in the same place */
 	run->rep->syn_recv_peak = synq_sampler_start(&s->synq, port) < 0 ? -1 : 0;
 	if (!s->cfg->com.quiet)

@@ -128,6 +128,8 @@ struct server_config {
 	const char *name;         /* dns: answer only this name, NXDOMAIN others */
 	uint64_t stall_every_us;  /* test knob: every this long, stop serving ... */
 	uint64_t stall_for_us;    /* ... for this long (0: never) */
+	uint64_t request_timeout_us; /* a request unfinished this long closes its connection (0: off) */
+	uint64_t idle_timeout_us;    /* nothing read or written this long closes it (0: off) */
 };
 
 #endif

@@ -31,6 +31,8 @@ enum close_reason {
 	CR_RUN_END,         /* closed by us at the end of the run */
 	CR_LIFETIME,        /* closed by us: --conn-lifetime passed (nothing in flight) */
 	CR_REQUESTS,        /* closed by us: --conn-requests answered (nothing in flight) */
+	CR_REQUEST_TIMEOUT, /* server: a request unfinished for --request-timeout */
+	CR_IDLE_TIMEOUT,    /* server: nothing read or written for --idle-timeout */
 	CR__COUNT
 };
 

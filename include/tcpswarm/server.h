@@ -3,6 +3,7 @@
 #ifndef TCPSWARM_SERVER_H
 #define TCPSWARM_SERVER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "tcpswarm/config.h"
@@ -22,12 +23,22 @@ struct server_shared {
 	size_t maxfd;
 	const char *name;           /* dns --name, normalised; NULL = any name */
 	char name_buf[256];
+	atomic_int probe_fd;        /* server_bind_check's probe, until the listeners are bound */
+	atomic_int lock_fd;         /* the port's start lock, as long */
 };
 
 /* Prepares the shared table; 0 or -1 with a message in err. */
 int server_shared_init(struct server_shared *ss, const struct server_config *cfg, struct run_ctl *ctl,
 		       char *err, size_t errcap);
 void server_shared_destroy(struct server_shared *ss);
+
+/* Refuses an address that something already listens on (or cannot be bound
+ * at all): one message in err naming the option, -1. On 0 the check holds
+ * the address until server_bind_release (safe to call more than once and
+ * from several threads), which the workers call once their listeners are
+ * bound. Worker processes inherit the hold and release their copy. */
+int server_bind_check(struct server_shared *ss, char *err, size_t errcap);
+void server_bind_release(struct server_shared *ss);
 
 /* Creates worker id's listener (bind + listen) and reactor; NULL + err. */
 struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsigned id, char *err, size_t errcap);
