@@ -250,22 +250,12 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 	struct rlimit rl;
 	getrlimit(RLIMIT_NOFILE, &rl);
 	ss->maxfd = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (size_t)rl.rlim_cur;
-	void *m = mmap(NULL, ss->maxfd * sizeof(struct sconn), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m == MAP_FAILED) {
-		snprintf(err, errcap, "cannot reserve the connection table: %s", strerror(errno));
-		return -1;
-	}
-	ss->conns = m;
 	return 0;
 }
 
 void server_shared_destroy(struct server_shared *ss)
 {
 	server_bind_release(ss);
-	if (ss->conns)
-		munmap(ss->conns, ss->maxfd * sizeof(struct sconn));
-	ss->conns = NULL;
 }
 
 static int make_listener(struct server_shared *ss, char *err, size_t errcap)
@@ -312,6 +302,16 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	w->reserve_fd = -1;
 	w->r.epfd = w->r.stopfd = -1;
 	server_timeouts_init(w);
+	/* lazily faulted: only the pages of descriptors this worker holds cost memory */
+	void *m = mmap(NULL, ss->maxfd * sizeof(struct sconn), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		snprintf(err, errcap, "worker %u: cannot reserve its connection table: %s", id, strerror(errno));
+		w->lfd = -1;
+		sworker_free(w);
+		return NULL;
+	}
+	w->conns = m;
 	w->lfd = make_listener(ss, err, errcap);
 	if (w->lfd < 0) {
 		sworker_free(w);
@@ -339,11 +339,13 @@ void sworker_free(struct sworker *w)
 	if (!w)
 		return;
 	/* close the connections this worker accepted */
-	for (size_t fd = 0; w->ss->conns && fd < w->ss->maxfd; fd++) {
+	for (size_t fd = 0; w->conns && fd < w->ss->maxfd; fd++) {
 		struct sconn *c = server_conn_at(w, (int)fd);
 		if (c->state == SS_OPEN && c->owner == w->id)
 			server_conn_close(w, (int)fd, CR_RUN_END, 0);
 	}
+	if (w->conns)
+		munmap(w->conns, w->ss->maxfd * sizeof(struct sconn));
 	if (w->r.epfd >= 0)
 		reactor_destroy(&w->r);
 	if (w->lfd >= 0)

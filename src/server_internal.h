@@ -97,6 +97,13 @@ struct sworker {
 	const struct server_protocol *proto;
 	struct wshared *sh;
 	unsigned id;
+	/* This worker's connection table, indexed by fd. Never shared between
+	 * workers: a descriptor one worker closes and another accepts has no
+	 * history in the second's table, so no slot is written by two threads
+	 * (the shared table's handoff went through the kernel's fd table,
+	 * which TSan cannot see, and a stale timeout entry read a slot another
+	 * thread was writing). */
+	struct sconn *conns;
 	int lfd;
 	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE (-1: lost to another worker) */
 	bool accept_stuck;     /* accept stopped at EMFILE without a reserve: retried each sample */
@@ -110,7 +117,7 @@ struct sworker {
 	struct swatch idle_watch; /* --idle-timeout: every connection */
 };
 
-static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
+static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return w->conns + fd; }
 
 /* --- server_conn.c: what every mode calls ------------------------------- */
 

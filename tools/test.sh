@@ -15,12 +15,13 @@ cmake --build build-asan -j "$jobs"
 (cd build-asan && ctest --output-on-failure -j 1)
 
 # TSan: the reactor threads, the shared stats, the monitor, the rtt-log
-# writer and worker processes, each under real load.
+# writer and worker processes, each under real load; stalled_peers has
+# workers close descriptors that other workers accept again.
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs" --target tcpswarm
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
-for t in loopback_echo child_killed peer_nginx peer_wrk_ab; do
+for t in loopback_echo child_killed peer_nginx peer_wrk_ab stalled_peers; do
 	echo "== TSan: $t"
 	bash "tests/integration/$t.sh" build-tsan/tcpswarm
 done
-echo "TSan: 4 passed, 0 failed"
+echo "TSan: 5 passed, 0 failed"

@@ -19,7 +19,6 @@ struct server_shared {
 	struct run_ctl *ctl;
 	struct sockaddr_any bound;  /* the address actually listened on */
 	int backlog_effective;      /* min(--backlog, somaxconn) */
-	void *conns;                /* table of struct sconn, one per possible fd */
 	size_t maxfd;
 	const char *name;           /* dns --name, normalised; NULL = any name */
 	char name_buf[256];
