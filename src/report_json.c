@@ -405,6 +405,8 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
 	jw_u64(&w, "accept_pause_us", cfg->accept_pause_us);
+	jw_u64(&w, "request_timeout_us", cfg->request_timeout_us);
+	jw_u64(&w, "idle_timeout_us", cfg->idle_timeout_us);
 	jw_obj_end(&w);
 	limits(&w, r);
 	jw_obj_begin(&w, "connections");

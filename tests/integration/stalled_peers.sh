@@ -30,6 +30,8 @@ for mode in http dns; do
 	[ "$n" -eq 0 ] || fail "$mode: --request-timeout 1s closed $n peers sending whole requests every 0.3 s"
 	stop_server
 	J=$WORK/$mode.json
+	json "$J" '.config.request_timeout_us == 1000000 and .config.idle_timeout_us == 0' >/dev/null ||
+		fail "$mode: config timeouts $(jq -c '.config | {request_timeout_us, idle_timeout_us}' "$J")"
 	rt=$(jq '.connections.closed_by.request_timeout // 0' "$J")
 	[ "$rt" -eq 6 ] || fail "$mode: closed_by $(jq -c .connections.closed_by "$J"), want request_timeout 6"
 	grep -q "request_timeout 6" "$WORK/server.out" || fail "$mode: the summary does not count request_timeout 3: $(cat "$WORK/server.out")"
