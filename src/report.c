@@ -70,8 +70,8 @@ static void bytes_field(struct live_line *l, unsigned prio, const struct sample 
 }
 
 /* Client fields, by priority: time, connections, answered (against what the
- * schedule intended), latency, errors, generator-bound and send lag, kernel
- * counters, sent, bytes. Display order is the order added. */
+ * schedule intended), latency, errors, generator-bound, kernel counters that
+ * moved, send lag, sent, bytes. Display order is the order added. */
 static void client_fields(struct live_line *l, const struct sample *s, const struct live_view *v)
 {
 	char a[32], t[32], b[32], p50[24], p99[24], lag[24], full[112], brief[112];
@@ -83,7 +83,7 @@ static void client_fields(struct live_line *l, const struct sample *s, const str
 		snprintf(full + n, sizeof(full) - (size_t)n, " reopen %" PRIu64 "/s", s->reopened);
 	live_add(l, 1, full, brief);
 	snprintf(full, sizeof(full), "req %" PRIu64 "/s", s->sent);
-	live_add(l, 7, full, NULL);
+	live_add(l, 8, full, NULL);
 	units_fmt_count(b, sizeof(b), (double)s->answered);
 	if (v->sched) { /* what the schedule intended over this second (t-1, t] */
 		char want[32];
@@ -96,7 +96,7 @@ static void client_fields(struct live_line *l, const struct sample *s, const str
 		snprintf(full, sizeof(full), "ans %s/s", b);
 		live_add(l, 2, full, NULL);
 	}
-	bytes_field(l, 8, s);
+	bytes_field(l, 9, s);
 	units_fmt_duration(p50, sizeof(p50), s->p50_us);
 	units_fmt_duration(p99, sizeof(p99), s->p99_us);
 	snprintf(full, sizeof(full), "p50 %s p99 %s", s->answered ? p50 : "-", s->answered ? p99 : "-");
@@ -106,7 +106,7 @@ static void client_fields(struct live_line *l, const struct sample *s, const str
 	live_add(l, 4, full, NULL);
 	units_fmt_duration(lag, sizeof(lag), s->lag_p99_us);
 	snprintf(full, sizeof(full), "lag p99 %s", lag);
-	live_add(l, 5, full, NULL);
+	live_add(l, 7, full, NULL);
 	kmoved_fields(l, 6, &s->kmoved);
 	if (s->generator_bound)
 		live_add(l, 5, "generator-bound", "gen-bound");
