@@ -229,6 +229,7 @@ int client_run(struct client_config *cfg)
 		.conns_flag = "-c",
 		.fd_per_worker = PROCPLAN_CLIENT_FD_PER_WORKER,
 		.live_target = cfg->conns,
+		.live_sched = cfg->rate_sched.n ? &cfg->rate_sched : NULL,
 		.load_ns = cfg->com.duration_us * 1000,
 		.drains = true,
 		.drain_ns = cfg->drain_us * 1000,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,34 @@ static void honest_finish(struct monitor *m)
 	r->generator_bound = r->send_lag->count &&
 			     diag_generator_bound(lag_evidence(r->own_lag, hist_percentile(r->own_lag, 99)), r->max_send_lag_us,
 						  r->worker_busy);
+}
+
+void monitor_set_live(struct monitor *m, uint64_t load_ns, const struct schedule *sched)
+{
+	m->live_total_s = load_ns && load_ns != UINT64_MAX ? (double)load_ns / 1e9 : 0;
+	m->live_sched = sched;
+}
+
+/* The terminal's columns now (read each tick: a resize shows at the next
+ * second, no SIGWINCH handler needed); 80 when the tty does not say. */
+static unsigned term_width(int fd)
+{
+	struct winsize ws;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+static void live_line(const struct monitor *m, const struct sample *s)
+{
+	const struct live_view v = {
+		.target = m->target,
+		.total_s = m->live_total_s,
+		.sched = m->live_sched,
+		.width = m->tty ? term_width(STDERR_FILENO) : 0,
+		.tty = m->tty,
+	};
+	report_live(stderr, m->rep, s, &v);
 }
 
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet)
@@ -311,7 +340,7 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	csv_row(m, &s, epoch);
 	m->epoch_prev = epoch;
 	if (m->live)
-		report_live(stderr, r, &s, m->target, m->tty);
+		live_line(m, &s);
 }
 
 void monitor_end_load(struct monitor *m)

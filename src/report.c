@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpswarm/live_line.h"
 #include "tcpswarm/names.h"
+#include "tcpswarm/schedule.h"
 #include "tcpswarm/synq.h"
 #include "tcpswarm/units.h"
 
@@ -35,48 +37,111 @@ static const enum kc live_counters[] = {
 	KC_TCP_ABORT_ON_MEMORY, KC_ESTAB_RESETS, KC_TCP_TIME_WAIT_OVERFLOW,
 };
 
-static size_t kmoved_text(char *out, size_t cap, const struct kcounters *k)
+/* Each moved counter is a field of its own: the narrow line drops them one by one. */
+static void kmoved_fields(struct live_line *l, unsigned prio, const struct kcounters *k)
 {
-	size_t n = 0;
-	out[0] = 0;
 	for (size_t i = 0; i < sizeof(live_counters) / sizeof(live_counters[0]); i++) {
 		enum kc c = live_counters[i];
-		if (k->present[c] && k->v[c] && n < cap) {
-			int w = snprintf(out + n, cap - n, "  %s +%" PRIu64, kc_name(c), k->v[c]);
-			if (w > 0)
-				n += (size_t)w;
+		if (k->present[c] && k->v[c]) {
+			char f[96];
+			snprintf(f, sizeof(f), "%s +%" PRIu64, kc_name(c), k->v[c]);
+			live_add(l, prio, f, NULL);
 		}
 	}
-	return n;
 }
 
-void report_live(FILE *out, const struct run_report *r, const struct sample *s, uint64_t target, bool tty)
+/* Elapsed, and the load's length when it has one. */
+static void time_field(struct live_line *l, const struct sample *s, const struct live_view *v)
 {
-	char line[1024], a[32], b[32], c[32], d[32], e[32], f[32], k[256];
+	char full[48], brief[40], tot[24] = "";
+	if (v->total_s > 0)
+		snprintf(tot, sizeof(tot), "/%.0fs", v->total_s);
+	snprintf(full, sizeof(full), "%4us%s", s->t, tot);
+	snprintf(brief, sizeof(brief), "%us%s", s->t, tot);
+	live_add(l, 0, full, brief);
+}
+
+static void bytes_field(struct live_line *l, unsigned prio, const struct sample *s)
+{
+	char in[32], out[32], f[80];
+	units_fmt_bytes(in, sizeof(in), (double)s->bytes_in);
+	units_fmt_bytes(out, sizeof(out), (double)s->bytes_out);
+	snprintf(f, sizeof(f), "in %s/s out %s/s", in, out);
+	live_add(l, prio, f, NULL);
+}
+
+/* Client fields, by priority: time, connections, answered (against what the
+ * schedule intended), latency, errors, generator-bound, kernel counters that
+ * moved, send lag, sent, bytes. Display order is the order added. */
+static void client_fields(struct live_line *l, const struct sample *s, const struct live_view *v)
+{
+	char a[32], t[32], b[32], p50[24], p99[24], lag[24], full[112], brief[112];
 	units_fmt_count(a, sizeof(a), (double)s->open);
-	units_fmt_bytes(c, sizeof(c), (double)s->bytes_in);
-	units_fmt_bytes(d, sizeof(d), (double)s->bytes_out);
-	kmoved_text(k, sizeof(k), &s->kmoved);
-	if (r->is_client) {
-		char t[32], ro[48] = "";
-		units_fmt_count(t, sizeof(t), (double)target);
-		if (s->reopened)
-			snprintf(ro, sizeof(ro), " reopen %" PRIu64 "/s", s->reopened);
-		units_fmt_count(b, sizeof(b), (double)s->answered);
-		units_fmt_duration(e, sizeof(e), s->p50_us);
-		units_fmt_duration(f, sizeof(f), s->p99_us);
-		snprintf(line, sizeof(line),
-			 "%4us  conn %s/%s +%" PRIu64 "/s%s  req %" PRIu64 "/s ans %s/s  in %s/s out %s/s  p50 %s p99 %s  "
-			 "err %" PRIu64 "%s%s",
-			 s->t, a, t, s->new_conns, ro, s->sent, b, c, d, s->answered ? e : "-", s->answered ? f : "-",
-			 s->failed + s->errors, k, s->generator_bound ? "  generator-bound" : "");
+	units_fmt_count(t, sizeof(t), (double)v->target);
+	snprintf(brief, sizeof(brief), "conn %s/%s", a, t);
+	int n = snprintf(full, sizeof(full), "%s +%" PRIu64 "/s", brief, s->new_conns);
+	if (s->reopened && n > 0 && (size_t)n < sizeof(full))
+		snprintf(full + n, sizeof(full) - (size_t)n, " reopen %" PRIu64 "/s", s->reopened);
+	live_add(l, 1, full, brief);
+	snprintf(full, sizeof(full), "req %" PRIu64 "/s", s->sent);
+	live_add(l, 8, full, NULL);
+	units_fmt_count(b, sizeof(b), (double)s->answered);
+	if (v->sched) { /* what the schedule intended over this second (t-1, t] */
+		char want[32];
+		units_fmt_count(want, sizeof(want),
+				schedule_integral(v->sched, s->t) - schedule_integral(v->sched, s->t - 1.0));
+		snprintf(full, sizeof(full), "ans %s/s intended %s/s", b, want);
+		snprintf(brief, sizeof(brief), "ans %s/%s/s", b, want);
+		live_add(l, 2, full, brief);
 	} else {
-		snprintf(line, sizeof(line),
-			 "%4us  open %s  accepted %" PRIu64 "/s closed %" PRIu64 "/s  in %s/s out %s/s  accept queue %" PRIu64
-			 "%s",
-			 s->t, a, s->accepted, s->closed, c, d, s->listen_queue, k);
+		snprintf(full, sizeof(full), "ans %s/s", b);
+		live_add(l, 2, full, NULL);
 	}
-	if (tty)
+	bytes_field(l, 9, s);
+	units_fmt_duration(p50, sizeof(p50), s->p50_us);
+	units_fmt_duration(p99, sizeof(p99), s->p99_us);
+	snprintf(full, sizeof(full), "p50 %s p99 %s", s->answered ? p50 : "-", s->answered ? p99 : "-");
+	snprintf(brief, sizeof(brief), "p99 %s", s->answered ? p99 : "-");
+	live_add(l, 3, full, brief);
+	snprintf(full, sizeof(full), "err %" PRIu64, s->failed + s->errors);
+	live_add(l, 4, full, NULL);
+	units_fmt_duration(lag, sizeof(lag), s->lag_p99_us);
+	snprintf(full, sizeof(full), "lag p99 %s", lag);
+	live_add(l, 7, full, NULL);
+	kmoved_fields(l, 6, &s->kmoved);
+	if (s->generator_bound)
+		live_add(l, 5, "generator-bound", "gen-bound");
+}
+
+static void server_fields(struct live_line *l, const struct sample *s)
+{
+	char a[32], full[112], brief[112];
+	units_fmt_count(a, sizeof(a), (double)s->open);
+	snprintf(full, sizeof(full), "open %s", a);
+	live_add(l, 1, full, NULL);
+	snprintf(full, sizeof(full), "accepted %" PRIu64 "/s closed %" PRIu64 "/s", s->accepted, s->closed);
+	snprintf(brief, sizeof(brief), "acc %" PRIu64 "/s", s->accepted);
+	live_add(l, 2, full, brief);
+	bytes_field(l, 5, s);
+	snprintf(full, sizeof(full), "accept queue %" PRIu64, s->listen_queue);
+	snprintf(brief, sizeof(brief), "q %" PRIu64, s->listen_queue);
+	live_add(l, 3, full, brief);
+	kmoved_fields(l, 4, &s->kmoved);
+}
+
+void report_live(FILE *out, const struct run_report *r, const struct sample *s, const struct live_view *v)
+{
+	struct live_line l = { .n = 0 };
+	char line[1024];
+	time_field(&l, s, v);
+	if (r->is_client)
+		client_fields(&l, s, v);
+	else
+		server_fields(&l, s);
+	/* one column short of the width: a terminal that wraps on the last
+	 * column would scroll a line each second */
+	live_fit(&l, v->width > 1 ? v->width - 1 : v->width, line, sizeof(line));
+	if (v->tty)
 		fprintf(out, "\r\033[K%s", line);
 	else
 		fprintf(out, "%s\n", line);

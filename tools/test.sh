@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 tools/deps.sh
 # the real peers the integration tests run against, installed here so no
 # test spends its time limit in apt (nginx-light is gone after bookworm)
-tools/deps.sh unbound wrk apache2-utils dnsutils redis-server pdsh prometheus mandoc python3-yaml libhdrhistogram-java default-jre-headless
+tools/deps.sh unbound wrk apache2-utils dnsutils redis-server pdsh prometheus mandoc python3-yaml libhdrhistogram-java default-jre-headless gnuplot-nox
 tools/deps.sh nginx-light 2>/dev/null || tools/deps.sh nginx
 jobs=$(nproc)
 

@@ -83,8 +83,17 @@ struct run_report {
 	int ngate_fail;
 };
 
-/* Live line for second s: rewritten in place on a tty, plain lines otherwise. */
-void report_live(FILE *out, const struct run_report *r, const struct sample *s, uint64_t target, bool tty);
+/* What the live line knows beside the sample. */
+struct live_view {
+	uint64_t target;              /* client: -c */
+	double total_s;               /* the load's length; 0 = until a signal */
+	const struct schedule *sched; /* client: the rate schedule, or NULL */
+	unsigned width;               /* terminal columns; 0 = no limit (not a tty) */
+	bool tty;
+};
+/* Live line for second s: rewritten in place on a tty, fitted to the width
+ * by priority (live_line.h); plain lines with every field otherwise. */
+void report_live(FILE *out, const struct run_report *r, const struct sample *s, const struct live_view *v);
 void report_summary_client(FILE *out, const struct run_report *r, const struct client_config *cfg);
 void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg);
 /* 0, or -1 with a message on stderr naming the file. */

@@ -59,6 +59,7 @@ struct run_role {
 	const char *conns_flag;           /* the option that set conns, for messages ("-c") */
 	unsigned fd_per_worker;           /* epoll, eventfd, ... per worker thread */
 	uint64_t live_target;             /* shown in the live line; 0 = none */
+	const struct schedule *live_sched; /* rate schedule for the live line's intended rate, or NULL */
 	uint64_t load_ns;                 /* length of the load; UINT64_MAX = until a signal */
 	bool drains;                      /* after the load: PHASE_DRAIN until answered + errors >= sent */
 	uint64_t drain_ns;                /* at most this long */
