@@ -156,7 +156,7 @@ static void shared_host(const struct diag_input *in, struct diagnosis *d)
 	if (!f)
 		return;
 	if (!server_held(in))
-		f->score = DIAG_TOP;
+		f->score = DIAG_TOP - 1; /* below target_gone: a busy host does not make a server vanish */
 	double rest = in->host_share >= 0 ? in->host_busy - in->host_share : -1;
 	say(f->evidence, sizeof(f->evidence),
 	    "client and server share this host and its %u CPUs were %.0f%% busy over the load: the client's workers "
@@ -178,7 +178,7 @@ static void generator(const struct diag_input *in, struct diagnosis *d)
 	if (!f)
 		return;
 	if (!server_held(in))
-		f->score = DIAG_TOP - 1;
+		f->score = DIAG_TOP - 2;
 	char host[96] = "", held[160] = "";
 	if (in->host_busy >= 0)
 		say(host, sizeof(host), "; host %.0f%% busy (%u CPUs)", pct(in->host_busy), in->host_cpus);
