@@ -177,6 +177,8 @@ S_SET(quiet, cli_value_flag, com.quiet)
 S_SET(stall_every, units_parse_duration, stall_every_us)
 S_SET(stall_for, units_parse_duration, stall_for_us)
 S_SET(metrics, metrics_parse_addr, com.metrics)
+S_SET(max_rate, units_parse_rate, max_rate)
+S_SET(max_rate_frame, units_parse_bytes, max_rate_frame)
 
 static int s_answer(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -282,6 +284,8 @@ static const struct opt server_opts[] = {
 	{"stall-every", 0, s_stall_every, "TIME", "test knob: every TIME each worker stops serving (reads, writes, accepts) for --stall-for", "0", NULL},
 	{"stall-for", 0, s_stall_for, "TIME", "test knob: how long each --stall-every stall lasts", "0", NULL},
 	{"metrics", 0, s_metrics, "ADDR:PORT", "serve live counters and gauges for Prometheus (GET /metrics) while the server runs", NULL, NULL},
+	{"max-rate", 0, s_max_rate, "RATE", "echo/sink: answer at most RATE requests a second in all, split evenly over the workers (-w 1 --processes 1 for an exact total; the excess waits in the socket buffers: reads stop until the next 10 ms refill) (default unthrottled)", NULL, NULL},
+	{"max-rate-frame", 0, s_max_rate_frame, "BYTES", "--max-rate: bytes one request counts for (the client's --payload)", "32", NULL},
 	{0},
 };
 
@@ -619,6 +623,10 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 	}
 	if ((cfg->stall_every_us != 0) != (cfg->stall_for_us != 0) || cfg->stall_for_us >= cfg->stall_every_us + !cfg->stall_every_us) {
 		fprintf(err, "tcpswarm server: options --stall-every and --stall-for: give both, --stall-for shorter than --stall-every\n");
+		return -1;
+	}
+	if (cfg->max_rate > 0 && (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS || !cfg->max_rate_frame)) {
+		fprintf(err, "tcpswarm server: option --max-rate: throttles --mode echo or sink only, with --max-rate-frame above 0\n");
 		return -1;
 	}
 	return 0;

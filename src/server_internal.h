@@ -30,7 +30,7 @@
 #define QUEUE_SAMPLE_NS 100000000 /* listener queue sampled 10 times a second */
 
 enum { SS_FREE, SS_OPEN };
-enum { SF_CLOSE_AFTER = 1, SF_BAD = 2 }; /* close once output is written (after a 400/FORMERR: bad) */
+enum { SF_CLOSE_AFTER = 1, SF_BAD = 2, SF_THROTTLED = 4 }; /* close once output is written (after a 400/FORMERR: bad); queued by --max-rate */
 
 /* One accepted connection: 20 bytes, indexed by fd. */
 struct sconn {
@@ -87,6 +87,7 @@ struct sworker {
 	struct carry_pool carry;
 	uint8_t *scratch;      /* SERVER_PEEK_BYTES */
 	uint8_t *out;          /* http/dns: responses of one batch (OUT_BYTES) */
+	struct throttle *thr;  /* --max-rate (echo, sink); NULL when unset */
 };
 
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return (struct sconn *)w->ss->conns + fd; }
@@ -113,6 +114,15 @@ ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len);
 ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap);
 ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap);
 int server_discard(struct sworker *w, int fd, size_t n);
+
+/* --- server_echo.c: the --max-rate token bucket (echo, sink) ---------- */
+
+/* -1 with errno when its queue cannot be reserved. */
+int throttle_init(struct sworker *w);
+/* Each turn: every 10 ms the worker's budget is refilled and the
+ * connections that stopped reading for want of it are served again. */
+void throttle_turn(struct sworker *w);
+void throttle_free(struct sworker *w);
 
 /* --- server_rr.c: the request/response core (http, dns entries) -------- */
 

@@ -128,6 +128,8 @@ struct server_config {
 	const char *name;         /* dns: answer only this name, NXDOMAIN others */
 	uint64_t stall_every_us;  /* test knob: every this long, stop serving ... */
 	uint64_t stall_for_us;    /* ... for this long (0: never) */
+	double max_rate;          /* --max-rate: requests a second over all workers (0: unthrottled) */
+	uint64_t max_rate_frame;  /* echo/sink: bytes one request counts for (the client's --payload) */
 };
 
 #endif

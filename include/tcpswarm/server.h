@@ -20,6 +20,7 @@ struct server_shared {
 	int backlog_effective;      /* min(--backlog, somaxconn) */
 	void *conns;                /* table of struct sconn, one per possible fd */
 	size_t maxfd;
+	unsigned nworkers;          /* over all processes: --max-rate splits its rate by it */
 	const char *name;           /* dns --name, normalised; NULL = any name */
 	char name_buf[256];
 };
