@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcpswarm/find.h"
 #include "tcpswarm/proto_raw.h"
 #include "tcpswarm/schedule.h"
 #include "tcpswarm/srcaddr.h"
@@ -113,6 +114,7 @@ struct client_config {
 	const char *rate_sched_spec, *sched_file;
 	enum sched_format sched_format;
 	bool has_duration;      /* -T given (else a schedule's length sets it) */
+	struct find_spec find;  /* --find, --slo, --step (cli_find.c) */
 };
 
 struct server_config {
