@@ -1,6 +1,6 @@
 /* Server modes echo and sink: no framing, bytes are returned as they come
  * (echo) or only counted (sink). --max-rate (a test knob) throttles both:
- * a token bucket of request bytes per worker, refilled every 10 ms. */
+ * a token bucket of whole requests per worker, refilled every 10 ms. */
 #include "server_internal.h"
 
 #include <stdlib.h>
@@ -120,25 +120,44 @@ static int echo_out(struct sworker *w, int fd, struct sconn *c, size_t len)
 	return server_keep_output(w, fd, c, w->scratch + n, len - (size_t)n) < 0 ? -1 : 0;
 }
 
-static void serve_stream(struct sworker *w, int fd, struct sconn *c, uint32_t events, bool echo)
+/* serve_stream under --max-rate: reads cut to the bucket, charged per
+ * request read (a short read that split one counts it whole). */
+static void serve_throttled(struct sworker *w, int fd, struct sconn *c, uint32_t events, bool echo)
 {
-	if (c->carry && server_flush(w, fd, c) <= 0)
-		return;
 	for (;;) {
-		size_t ask = SERVER_PEEK_BYTES;
-		if (w->thr && (ask = throttle_allow(w, fd, c)) == 0)
-			return; /* --max-rate: served again after the next refill */
+		size_t ask = throttle_allow(w, fd, c);
+		if (ask == 0)
+			return; /* served again after the next refill */
 		ssize_t n = server_recv(w, fd, w->scratch, ask);
 		if (n <= 0)
-			return; /* nothing more now, or closed */
-		if (w->thr) /* a short read that split a request counts it whole */
-			w->thr->budget -= (uint64_t)((size_t)n + w->thr->frame - 1) / w->thr->frame;
+			return;
+		w->thr->budget -= ((uint64_t)n + w->thr->frame - 1) / w->thr->frame;
 		if (echo && echo_out(w, fd, c, (size_t)n) <= 0)
 			return;
 		if (reactor_read_drained((size_t)n, ask, events))
 			return;
 	}
 }
+
+static void serve_stream(struct sworker *w, int fd, struct sconn *c, uint32_t events, bool echo)
+{
+	if (c->carry && server_flush(w, fd, c) <= 0)
+		return;
+	if (w->thr) { /* --max-rate: the one branch it costs when unset */
+		serve_throttled(w, fd, c, events, echo);
+		return;
+	}
+	for (;;) {
+		ssize_t n = server_recv(w, fd, w->scratch, SERVER_PEEK_BYTES);
+		if (n <= 0)
+			return; /* nothing more now, or closed */
+		if (echo && echo_out(w, fd, c, (size_t)n) <= 0)
+			return;
+		if (reactor_read_drained((size_t)n, SERVER_PEEK_BYTES, events))
+			return;
+	}
+}
+
 static void echo_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 {
 	serve_stream(w, fd, c, events, true);
