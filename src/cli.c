@@ -17,6 +17,7 @@
 #include "tcpswarm/units.h"
 
 #include "cli_any.h"
+#include "cli_find.h"
 #include "cli_schedule.h"
 #include "cli_server.h"
 #include "cli_values.h"
@@ -180,6 +181,8 @@ S_SET(stall_for, units_parse_duration, stall_for_us)
 S_SET(request_timeout, units_parse_duration, request_timeout_us)
 S_SET(idle_timeout, units_parse_duration, idle_timeout_us)
 S_SET(metrics, metrics_parse_addr, com.metrics)
+S_SET(max_rate, units_parse_rate, max_rate)
+S_SET(max_rate_frame, units_parse_bytes, max_rate_frame)
 
 static int s_answer(void *cfg, const char *v, char *err, size_t cap)
 {
@@ -263,6 +266,9 @@ static const struct opt client_opts[] = {
 	{"max-p99", 0, c_max_p99, "TIME", "exit 1 if request latency p99 exceeds TIME", NULL, NULL},
 	{"max-send-lag", 0, c_max_send_lag, "TIME", "send lag p99 above this marks the run generator-bound (the client, not the server, set the pace)", "1ms", NULL},
 	{"metrics", 0, c_metrics, "ADDR:PORT", "serve live counters, gauges and the latency histogram for Prometheus (GET /metrics) while the run goes on", NULL, NULL},
+	{"find", 0, cli_find_kind, "max-rate", "search the highest rate that holds --slo at -c connections: steps at a flat rate from -r (default 1k), doubling until one breaks, then bisecting to within 5% (at most 10 bisections); a generator-bound step stops the search", NULL, NULL},
+	{"slo", 0, cli_find_slo, "pNN=TIME[,errors=X]", "--find: what a step must hold: latency from intended send times at a percentile, and errors (failed connects, request errors, lost, not sent) over attempts (default errors=1%)", NULL, "e.g. p99=5ms,errors=0.1%"},
+	{"step", 0, cli_find_step, "TIME", "--find: each step's run length, connecting included; connections are reopened per step; lengthened to give at least 2000 answers (100 / (1 - 0.99) x 20, for a p99 that means something) (default 2s)", NULL, NULL},
 	{0},
 };
 
@@ -287,6 +293,8 @@ static const struct opt server_opts[] = {
 	{"stall-every", 0, s_stall_every, "TIME", "test knob: every TIME each worker stops serving (reads, writes, accepts) for --stall-for", "0", NULL},
 	{"stall-for", 0, s_stall_for, "TIME", "test knob: how long each --stall-every stall lasts", "0", NULL},
 	{"metrics", 0, s_metrics, "ADDR:PORT", "serve live counters and gauges for Prometheus (GET /metrics) while the server runs", NULL, NULL},
+	{"max-rate", 0, s_max_rate, "RATE", "echo/sink: answer at most RATE requests a second in all, split evenly over the workers (-w 1 --processes 1 for an exact total; the excess waits in the socket buffers: reads stop until the next 10 ms refill) (default unthrottled)", NULL, NULL},
+	{"max-rate-frame", 0, s_max_rate_frame, "BYTES", "--max-rate: bytes one request counts for (the client's --payload)", "32", NULL},
 	{0},
 };
 
@@ -604,7 +612,7 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 	int rc = parse(argc, argv, client_opts, cfg, cli_any_target, "client", err);
 	if (rc)
 		return rc;
-	if (cli_sched_finish(cfg, err) < 0)
+	if (cli_sched_finish(cfg, err) < 0 || cli_find_finish(cfg, err) < 0)
 		return -1;
 	if (cli_any_resolve(cfg, err) < 0 || cli_any_check(cfg, err) < 0 || check_client(cfg, err) < 0 || check_client_request(cfg, err) < 0 || client_sources(cfg, err) < 0)
 		return -1;

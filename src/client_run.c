@@ -188,7 +188,10 @@ static int client_finish(void *ctx, struct run *run, int status)
 	bool failed = hold_verdict(cfg, rep);
 	run_diagnosis(cfg, rep);
 	gates(cfg, rep);
-	report_summary_client(stdout, rep, cfg);
+	if (cfg->find.out) /* a --find step: its figures, no summary */
+		find_step_measure(cfg->find.out, rep, &cfg->find.slo, cfg->rate);
+	else
+		report_summary_client(stdout, rep, cfg);
 	if (cfg->com.json_path && report_json_client(cfg->com.json_path, rep, cfg) < 0)
 		status = 1;
 	if ((rep->ngate_fail || failed) && !status)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcpswarm/cli.h"
+#include "tcpswarm/find.h"
 #include "tcpswarm/merge.h"
 #include "tcpswarm/probe.h"
 #include "tcpswarm/run.h"
@@ -55,7 +56,9 @@ int main(int argc, char **argv)
 			cli_help_client(stdout);
 			return 0;
 		}
-		return rc < 0 ? EXIT_USAGE : client_run(&cfg);
+		if (rc < 0)
+			return EXIT_USAGE;
+		return cfg.find.kind ? find_run(&cfg) : client_run(&cfg);
 	}
 	if (!strcmp(cmd, "merge"))
 		return merge_main(argc - 1, argv + 1);

@@ -176,6 +176,8 @@ static void on_turn(void *ctx)
 	}
 	stall_if_due(w);
 	server_timeouts_turn(w);
+	if (w->thr)
+		throttle_turn(w);
 	if (w->r.now_ns >= w->next_sample_ns) {
 		sample_listener(w);
 		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
@@ -320,7 +322,8 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
 	if (rc < 0 || reactor_add_listener(&w->r, w->lfd, LISTENER_DATA) < 0 ||
 	    carry_init(&w->carry, (uint32_t)ss->maxfd, SERVER_PEEK_BYTES) < 0 ||
-	    !(w->scratch = calloc(1, SERVER_PEEK_BYTES)) || (w->proto->init && w->proto->init(w) < 0)) {
+	    !(w->scratch = calloc(1, SERVER_PEEK_BYTES)) || (w->proto->init && w->proto->init(w) < 0) ||
+	    (ss->cfg->max_rate > 0 && throttle_init(w) < 0)) {
 		snprintf(err, errcap, "worker %u: cannot set up its reactor: %s", id, strerror(rc < 0 ? -rc : errno));
 		sworker_free(w);
 		return NULL;
@@ -356,6 +359,7 @@ void sworker_free(struct sworker *w)
 	if (w->proto->free)
 		w->proto->free(w);
 	server_timeouts_free(w);
+	throttle_free(w);
 	free(w->scratch);
 	free(w);
 }

@@ -34,7 +34,8 @@ enum { SS_FREE, SS_OPEN };
  * The rest are server_timeout.c's: a request is unfinished (SF_PARTIAL),
  * the connection is on the request watch list (SF_REQ_LISTED), a request
  * was answered (SF_PROGRESS) or a byte moved (SF_ACTIVE) since the sweep. */
-enum { SF_CLOSE_AFTER = 1, SF_BAD = 2, SF_PARTIAL = 4, SF_REQ_LISTED = 8, SF_PROGRESS = 16, SF_ACTIVE = 32 };
+enum { SF_CLOSE_AFTER = 1, SF_BAD = 2, SF_PARTIAL = 4, SF_REQ_LISTED = 8, SF_PROGRESS = 16, SF_ACTIVE = 32,
+       SF_THROTTLED = 64 /* queued by --max-rate */ };
 
 /* One accepted connection: 20 bytes, indexed by fd. */
 struct sconn {
@@ -115,6 +116,7 @@ struct sworker {
 	uint8_t *out;          /* http/dns: responses of one batch (OUT_BYTES) */
 	struct swatch req_watch;  /* --request-timeout: connections with a request unfinished */
 	struct swatch idle_watch; /* --idle-timeout: every connection */
+	struct throttle *thr;  /* --max-rate (echo, sink); NULL when unset */
 };
 
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return w->conns + fd; }
@@ -157,6 +159,14 @@ static inline void server_request_done(struct sconn *c)
 {
 	c->flags = (uint8_t)((c->flags | SF_PROGRESS) & ~SF_PARTIAL);
 }
+/* --- server_echo.c: the --max-rate token bucket (echo, sink) ---------- */
+
+/* -1 with errno when its queue cannot be reserved. */
+int throttle_init(struct sworker *w);
+/* Each turn: every 10 ms the worker's budget is refilled and the
+ * connections that stopped reading for want of it are served again. */
+void throttle_turn(struct sworker *w);
+void throttle_free(struct sworker *w);
 
 /* --- server_rr.c: the request/response core (http, dns entries) -------- */
 

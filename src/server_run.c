@@ -53,6 +53,7 @@ static void server_started(void *ctx, const struct run *run)
 static void *server_worker_new(void *ctx, const struct run *run, unsigned id, char *err, size_t errcap)
 {
 	struct server_role *s = ctx;
+	s->ss.nworkers = run->workers;
 	return sworker_new(&s->ss, &run->sh[id], id, err, errcap);
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcpswarm/find.h"
 #include "tcpswarm/proto_raw.h"
 #include "tcpswarm/schedule.h"
 #include "tcpswarm/srcaddr.h"
@@ -113,6 +114,7 @@ struct client_config {
 	const char *rate_sched_spec, *sched_file;
 	enum sched_format sched_format;
 	bool has_duration;      /* -T given (else a schedule's length sets it) */
+	struct find_spec find;  /* --find, --slo, --step (cli_find.c) */
 };
 
 struct server_config {
@@ -130,6 +132,8 @@ struct server_config {
 	uint64_t stall_for_us;    /* ... for this long (0: never) */
 	uint64_t request_timeout_us; /* a request unfinished this long closes its connection (0: off) */
 	uint64_t idle_timeout_us;    /* nothing read or written this long closes it (0: off) */
+	double max_rate;          /* --max-rate: requests a second over all workers (0: unthrottled) */
+	uint64_t max_rate_frame;  /* echo/sink: bytes one request counts for (the client's --payload) */
 };
 
 #endif

@@ -20,6 +20,7 @@ struct server_shared {
 	struct sockaddr_any bound;  /* the address actually listened on */
 	int backlog_effective;      /* min(--backlog, somaxconn) */
 	size_t maxfd;
+	unsigned nworkers;          /* over all processes: --max-rate splits its rate by it */
 	const char *name;           /* dns --name, normalised; NULL = any name */
 	char name_buf[256];
 	atomic_int probe_fd;        /* server_bind_check's probe, until the listeners are bound */
