@@ -527,6 +527,12 @@ static int check_client(const struct client_config *cfg, FILE *err)
 		fprintf(err, "tcpswarm client: no target given: add HOST:PORT, e.g. 127.0.0.1:7000\n");
 		return -1;
 	}
+	/* a window coalesces timer wake-ups (microseconds); one as long as the run
+	 * would hold every request back to its end and send none */
+	if (cfg->send_window_us > 100000) {
+		fprintf(err, "tcpswarm client: option --send-window: at most 100ms (it coalesces wake-ups; 250us-1ms is typical)\n");
+		return -1;
+	}
 	if (cfg->conns == 0 || cfg->conns > 100000000) {
 		fprintf(err, "tcpswarm client: option -c: expected 1 to 100m connections\n");
 		return -1;

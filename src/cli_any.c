@@ -12,6 +12,7 @@
 #include "tcpswarm/proto_http.h"
 #include "tcpswarm/proto_raw.h"
 #include "tcpswarm/resolve.h"
+#include "tcpswarm/schedule.h"
 #include "tcpswarm/units.h"
 #include "tcpswarm/url.h"
 
@@ -144,6 +145,10 @@ int cli_any_rate(void *cfgp, const char *v, char *err, size_t cap)
 	char e[200];
 	if ((v[0] >= 'a' && v[0] <= 'z') || units_parse_rate(v, &c->rate, e, sizeof(e)) < 0) {
 		snprintf(err, cap, "'%s': expected requests per second (e.g. 5k, 200/s) or max (closed loop)", v);
+		return -1;
+	}
+	if (c->rate > SCHED_MAX_RATE) {
+		snprintf(err, cap, "'%s': at most 1g requests per second (or max: closed loop)", v);
 		return -1;
 	}
 	return 0;

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,9 +22,14 @@ static FILE *open_as(struct outfile *o, const char *path, const char *who, const
 		fprintf(stderr, "%s: cannot write the %s report to '%s': path too long\n", who, what, path);
 		return NULL;
 	}
-	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* the temporary name is ours: whatever stands there (a stale file, or a
+	 * symbolic link planted to redirect the report) goes, and the new file
+	 * is created, never opened through a link */
+	unlink(o->tmp);
+	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-		fprintf(stderr, "%s: cannot write the %s report to '%s': %s\n", who, what, path, strerror(errno));
+		fprintf(stderr, "%s: cannot write the %s report to '%s' (through '%s'): %s\n", who, what, path, o->tmp,
+			strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(o->tmp);
@@ -83,6 +90,11 @@ int outfile_check(const char *who, const char *opt, const char *path)
 		return -1;
 	}
 	char tmp[4096];
+	int n = snprintf(tmp, sizeof(tmp), "%s" OUTFILE_PARTIAL, path);
+	if (n > 0 && (size_t)n < sizeof(tmp) && stat(tmp, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: option %s: cannot write '%s': '%s' is a directory\n", who, opt, path, tmp);
+		return -1;
+	}
 	int fd = -1;
 	if (tmp_name(tmp, sizeof(tmp), path) == 0)
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -96,11 +108,45 @@ int outfile_check(const char *who, const char *opt, const char *path)
 	return 0;
 }
 
+/* dir/name with the directory resolved (symbolic links, "." and ".."), so
+ * "out/a" and "./out/a" compare equal before either file exists. */
+static int canonical(const char *path, char *out, size_t cap)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	if (dlen >= sizeof(dir))
+		return -1;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (!dlen)
+		strcpy(dir, "/");
+	else
+		memcpy(dir, path, dlen), dir[dlen] = 0;
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		return -1;
+	int n = snprintf(out, cap, "%s/%s", strcmp(real, "/") ? real : "", base);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* a is b, or b's streaming name (b.partial) */
+static int names_clash(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), lp = strlen(OUTFILE_PARTIAL);
+	return !strcmp(a, b) || (la == lb + lp && !strncmp(a, b, lb) && !strcmp(a + lb, OUTFILE_PARTIAL));
+}
+
 int outfile_same(const char *a, const char *b)
 {
 	if (!a || !b)
 		return 0;
-	if (!strcmp(a, b))
+	if (names_clash(a, b) || names_clash(b, a))
+		return 1;
+	char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
+	if (canonical(a, ca, sizeof(ca)) == 0 && canonical(b, cb, sizeof(cb)) == 0 &&
+	    (names_clash(ca, cb) || names_clash(cb, ca)))
 		return 1;
 	struct stat sa, sb;
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;

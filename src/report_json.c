@@ -442,10 +442,14 @@ int report_paths_writable(const char *cmd, const char *json, const char *csv, co
 	char who[64];
 	snprintf(who, sizeof(who), "tcpswarm %s", cmd);
 	const char *paths[] = {json, csv, rtt, hdr};
+	static const char *const opts[] = {"--json", "--csv", "--rtt-log", "--hdr-log"};
 	for (int i = 0; i < 4; i++)
 		for (int j = i + 1; j < 4; j++)
 			if (outfile_same(paths[i], paths[j])) {
-				fprintf(stderr, "%s: --json, --csv, --rtt-log and --hdr-log must name different files\n", who);
+				fprintf(stderr,
+					"%s: options %s '%s' and %s '%s' name the same file (or one is the other's "
+					"streaming name, FILE" OUTFILE_PARTIAL "): give each report its own file\n",
+					who, opts[i], paths[i], opts[j], paths[j]);
 				return -1;
 			}
 	return outfile_check(who, "--json", json) | outfile_check(who, "--csv", csv) |

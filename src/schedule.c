@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,6 +93,10 @@ static int spec_point(const char *item, size_t len, size_t col, struct schedule 
 		snprintf(err, cap, "%svalue %s", where, e);
 		return -1;
 	}
+	if ((double)v > SCHED_MAX_RATE) {
+		snprintf(err, cap, "%svalue %s is above 1g (requests a second)", where, buf);
+		return -1;
+	}
 	double t = (double)us / 1e6;
 	if (s->n && (t < s->p[s->n - 1].t || (t == s->p[s->n - 1].t && !step))) {
 		snprintf(err, cap, "column %zu: time %.*s is not after the point before (times must increase; +VALUE for a step)",
@@ -164,8 +169,11 @@ static int field_number(const struct field *f, size_t line, const char *what, bo
 	bool minus = false;
 	if (is_signed && len > 1 && (*p == '-' || *p == '+'))
 		minus = *p == '-', p++, len--;
-	if (len >= MAX_TOKEN)
-		len = MAX_TOKEN - 1;
+	if (len >= MAX_TOKEN) {
+		snprintf(err, cap, "line %zu, column %zu: %s of %zu characters (at most %d)", line, f->col, what, len,
+			 MAX_TOKEN - 1);
+		return -1;
+	}
 	memcpy(buf, p, len);
 	buf[len] = 0;
 	if (units_parse_count(buf, out, e, sizeof(e)) < 0) {
@@ -200,6 +208,10 @@ static int read_step(struct text_reader *rd, const struct field *f, size_t line,
 	const char *what = rd->fmt == SCHED_STEPS ? "rate" : "slope";
 	if (field_number(&f[1], line, what, rd->fmt == SCHED_SLOPE, &neg, &v, err, cap) < 0)
 		return -1;
+	if ((double)v > SCHED_MAX_RATE) {
+		snprintf(err, cap, "%s%s %" PRIu64 " is above 1g (requests a second)", where, what, v);
+		return -1;
+	}
 	double t1 = rd->t + (double)ms / 1000;
 	if (t1 > MAX_LENGTH_S) {
 		snprintf(err, cap, "%sthe schedule runs past 100 years (%s)", where, rd->forms);

@@ -14,6 +14,9 @@
 #include <stddef.h>
 
 #define SCHED_MAX_POINTS 4096
+/* The largest rate (requests a second) a schedule or -r takes: far above what
+ * any machine sends, low enough that a century's integral fits 64 bits. */
+#define SCHED_MAX_RATE 1e9
 
 /* Point i: at time t the value is v; cum is the integral from 0 to t. Two
  * points at one time are a step (the value jumps from the first's v to the

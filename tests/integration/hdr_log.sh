@@ -75,7 +75,17 @@ wait "$CLIENT" || rc=$?
 [ ! -e "$WORK/i.csv.partial" ] && [ ! -e "$WORK/i.hlog.partial" ] || fail "SIGINT: a .partial file remains"
 [ "$(wc -l <"$WORK/i.csv")" -ge 2 ] || fail "SIGINT: no row in the CSV"
 
-expect_usage_error "must name different files" client --hdr-log "$WORK/x.json" --json "$WORK/x.json" "127.0.0.1:$PORT"
+expect_usage_error "name the same file" client --hdr-log "$WORK/x.json" --json "$WORK/x.json" "127.0.0.1:$PORT"
+# aliases: the streaming name of another report, and the same file by another path
+expect_usage_error "name the same file" client --csv "$WORK/a" --json "$WORK/a.partial" "127.0.0.1:$PORT"
+expect_usage_error "name the same file" client --csv "$WORK/b" --hdr-log "$WORK/./b" "127.0.0.1:$PORT"
+# a symbolic link planted at FILE.partial is replaced, never written through
+echo victim >"$WORK/victim"
+ln -s "$WORK/victim" "$WORK/v.csv.partial"
+timeout 30 "$BIN" client "127.0.0.1:$PORT" -q -c 1 -T 1s -r 10 --csv "$WORK/v.csv" >/dev/null ||
+	fail "a run over a planted FILE.partial link failed"
+[ "$(cat "$WORK/victim")" = victim ] || fail "the report was written through a planted FILE.partial link"
+[ -f "$WORK/v.csv" ] && [ ! -L "$WORK/v.csv" ] || fail "the CSV is not a plain file after a planted link"
 expect_usage_error "option --hdr-log: cannot write" client --hdr-log /nonexistent-dir/h.hlog "127.0.0.1:$PORT"
 [ ! -e "$WORK/x.json" ] || fail "a refused run wrote its JSON"
 stop_server

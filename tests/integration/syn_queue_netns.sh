@@ -43,8 +43,12 @@ for triple in "64 4096 4096" "4096 100 4096" "65535 4096 128"; do
 	peak=$(jq .listener.syn_recv_peak "$S")
 	pred=$(jq .listener.syn_recv_ceiling "$S")
 	cat "$WORK/s$port.out"
-	[ "$peak" -eq "$want" ] || fail "backlog $backlog somaxconn $somax msb $msb: SYN-RECV peak $peak, formula $want"
-	[ "$pred" -eq "$peak" ] || fail "server predicted $pred, measured $peak"
+	# the listener's SYN path is lockless: two CPUs can pass the "queue full"
+	# check at once and both add a request, so the peak may be one above the
+	# ceiling (measured 66 of 65 once in CI); never below it, never more above
+	[ "$peak" -eq "$want" ] || [ "$peak" -eq $((want + 1)) ] ||
+		fail "backlog $backlog somaxconn $somax msb $msb: SYN-RECV peak $peak, formula $want"
+	[ "$pred" -eq "$want" ] || fail "server predicted $pred, formula $want (measured $peak)"
 	grep -q "syn queue peak $peak (ceiling $pred)" "$WORK/s$port.out" || fail "summary lacks the syn queue peak"
 	grep -q "^syn queue .*(netns-wide)" "$WORK/s$port.out" || fail "summary lacks the netns-wide SYN counters"
 	jq -e '[.diagnosis[] | select(.limit == "syn_queue")][0] |
@@ -54,7 +58,7 @@ for triple in "64 4096 4096" "4096 100 4096" "65535 4096 128"; do
 	if [ "$backlog" -eq 65535 ]; then
 		in_srv "$BIN" probe --role server >"$WORK/probe.out" 2>&1 || true
 		said=$(grep -o 'SYN queue holds [0-9]*' "$WORK/probe.out" | grep -o '[0-9]*$')
-		[ "$said" = "$peak" ] || fail "probe predicts '$said', measured $peak: $(grep -A2 'SYN queue' "$WORK/probe.out")"
+		[ "$said" = "$want" ] || fail "probe predicts '$said', formula $want, measured $peak: $(grep -A2 'SYN queue' "$WORK/probe.out")"
 	fi
 	MEASURED+=("($backlog,$somax,$msb)->$peak")
 	port=$((port + 1))
@@ -67,7 +71,7 @@ jq -e '.kernel.deltas.TCPReqQFullDrop > 0' "$WORK/s7001.json" >/dev/null ||
 run "$port" 64 4096 4096 1 400
 S=$WORK/s$port.json
 cat "$WORK/s$port.out"
-jq -e '.listener.syn_recv_peak == 65 and .listener.syn_recv_ceiling == 65' "$S" >/dev/null ||
+jq -e '(.listener.syn_recv_peak == 65 or .listener.syn_recv_peak == 66) and .listener.syn_recv_ceiling == 65' "$S" >/dev/null ||
 	fail "cookies on: $(jq -c .listener "$S")"
 jq -e '.kernel.deltas.SyncookiesSent > 0 and .kernel.deltas.TCPReqQFullDoCookies > 0' "$S" >/dev/null ||
 	fail "no cookies counted: $(jq -c .kernel.deltas "$S")"
