@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 tools/deps.sh
 # the real peers the integration tests run against, installed here so no
 # test spends its time limit in apt (nginx-light is gone after bookworm)
-tools/deps.sh unbound wrk apache2-utils dnsutils redis-server pdsh prometheus mandoc python3-yaml libhdrhistogram-java default-jre-headless gnuplot-nox
+tools/deps.sh unbound wrk apache2-utils dnsutils redis-server pdsh prometheus mandoc python3-yaml libhdrhistogram-java default-jre-headless valgrind gnuplot-nox
 tools/deps.sh nginx-light 2>/dev/null || tools/deps.sh nginx
 jobs=$(nproc)
 
@@ -25,3 +25,9 @@ for t in loopback_echo child_killed peer_nginx peer_wrk_ab stalled_peers; do
 	bash "tests/integration/$t.sh" build-tsan/tcpswarm
 done
 echo "TSan: 5 passed, 0 failed"
+# valgrind --track-fds: no descriptor leak in client or server (valgrind
+# cannot run a sanitized binary, so this build has none)
+cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON >/dev/null
+cmake --build build-plain -j "$jobs" --target tcpswarm
+echo "== valgrind: valgrind_fds"
+bash tests/integration/valgrind_fds.sh build-plain/tcpswarm
