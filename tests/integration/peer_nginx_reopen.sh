@@ -16,10 +16,15 @@ cat "$WORK/summary"
 C=$WORK/c.json
 [ "$rc" -eq 0 ] || fail "client exited $rc: $(cat "$WORK/client.err")"
 json "$C" ".connections.peak_open == $N" >/dev/null || fail "peak open: $(jq -c .connections.peak_open "$C")"
-# every per-second sample holds 20 (a reopen takes ~100 us, a sample may
-# catch one or two of them down); the last one too
-json "$C" "[.series[].open] | min >= $((N - 2))" >/dev/null || fail "connections not held: $(jq -c '[.series[].open]' "$C")"
-json "$C" ".series[-1].open >= $((N - 2))" >/dev/null || fail "not held at the end: $(jq -c '[.series[].open]' "$C")"
+# every per-second sample holds nearly 20: a reopen takes ~100 us, but the
+# 20 connections start together at one rate, so nginx ends them at their
+# 100th request at nearly the same moment, once a second, and a sample can
+# land among those reopens (CI saw 17 once, with 69k TIME-WAIT on the host);
+# on average over the run the client holds 20 less a fraction
+json "$C" "[.series[].open] | min >= $((N - 5))" >/dev/null || fail "connections not held: $(jq -c '[.series[].open]' "$C")"
+json "$C" "[.series[].open] | add / length >= $N - 1" >/dev/null ||
+	fail "connections not held on average: $(jq -c '[.series[].open]' "$C")"
+json "$C" ".series[-1].open >= $((N - 5))" >/dev/null || fail "not held at the end: $(jq -c '[.series[].open]' "$C")"
 sent=$(jq .requests.sent "$C")
 answered=$(jq .requests.answered "$C")
 [ "$sent" -ge 9000 ] || fail "only $sent sent at 2k/s for 5 s"
