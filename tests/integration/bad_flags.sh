@@ -84,6 +84,9 @@ expect_usage_error "option --shard: shard 4/3" client --shard 4/3 127.0.0.1:1
 expect_usage_error "option --start-at: expected epoch seconds or RFC 3339" client --start-at yesterday 127.0.0.1:1
 expect_usage_error "option --start-at" client --start-at 2026-11-31T23:59:00Z 127.0.0.1:1
 expect_usage_error "options --stall-every and --stall-for" server --stall-every 1s
+expect_usage_error "option --max-rate-frame: 'abc'" server --max-rate-frame abc
+expect_usage_error "with --max-rate-frame above 0" server --max-rate 1k --max-rate-frame 0
+expect_usage_error "option --max-rate:" server --max-rate fast
 expect_usage_error "option --metrics: 'nowhere'" client --metrics nowhere 127.0.0.1:1
 # help is not an error
 timeout 5 "$BIN" client --help >"$WORK/help" && grep -q -- "--connect-rate RATE" "$WORK/help" || fail "client --help lacks --connect-rate"
