@@ -3,7 +3,8 @@
 # metadata.name on every document; a headless Service; an Indexed Job with
 # completions == parallelism, whose pod template has restartPolicy Never or
 # OnFailure and containers with image and command, the command turning the
-# completion index into --shard. The Dockerfile builds on Debian and installs.
+# completion index into --shard; a second headless Service names the client
+# pods for Prometheus. The Dockerfile builds on Debian and installs.
 source "$(dirname "$0")/peer_lib.sh"
 Y=$ROOT/deploy/k8s/tcpswarm.yaml
 [ -f "$Y" ] || fail "missing $Y"
@@ -23,9 +24,12 @@ for d in docs:
         need(k in d, "a %s lacks %s" % (d.get("kind", "document"), k))
     need(d["metadata"].get("name"), "a %s lacks metadata.name" % d["kind"])
     kinds.setdefault(d["kind"], []).append(d)
-need(len(kinds.get("Service", [])) == 1, "one Service expected")
-svc = kinds["Service"][0]
-need(svc["apiVersion"] == "v1" and svc["spec"].get("clusterIP") == "None", "the Service is not headless (clusterIP: None)")
+svcs = {d["metadata"]["name"]: d for d in kinds.get("Service", [])}
+need(set(svcs) == {"tcpswarm-server", "tcpswarm-clients"}, "Services tcpswarm-server and tcpswarm-clients expected, got %s" % sorted(svcs))
+for name, svc in svcs.items():
+    need(svc["apiVersion"] == "v1" and svc["spec"].get("clusterIP") == "None", "Service %s is not headless (clusterIP: None)" % name)
+need(svcs["tcpswarm-server"]["spec"]["selector"].get("app") == "tcpswarm-server", "tcpswarm-server does not select the server pods")
+need(svcs["tcpswarm-clients"]["spec"]["selector"].get("app") == "tcpswarm-client", "tcpswarm-clients does not select the client pods")
 need(len(kinds.get("Job", [])) == 1, "one Job expected")
 job = kinds["Job"][0]
 need(job["apiVersion"] == "batch/v1", "the Job's apiVersion is not batch/v1")
@@ -39,9 +43,11 @@ need(pod.get("containers"), "the Job has no containers")
 for c in pod["containers"]:
     need(c.get("name") and c.get("image") and c.get("command"), "a container lacks name, image or command")
 cmd = " ".join(pod["containers"][0]["command"])
+need("--metrics 0.0.0.0:9100" in cmd, "the clients do not serve --metrics on the port tcpswarm-clients names")
 need("JOB_COMPLETION_INDEX" in cmd and "--shard" in cmd, "the client command does not map the completion index to --shard")
 env = {e["name"]: e.get("value") for e in pod["containers"][0].get("env", [])}
 need(env.get("SHARDS") == str(s["completions"]), "SHARDS %r differs from completions %d" % (env.get("SHARDS"), s["completions"]))
+svc = svcs["tcpswarm-server"]
 host = svc["metadata"]["name"]
 need(host + ":" in cmd, "the clients do not target the Service %s" % host)
 for d in kinds.get("Deployment", []):
