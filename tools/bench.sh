@@ -264,20 +264,37 @@ fi
 #    user+sys (its children's times, read by `times` in a subshell), never wall time;
 #    ns/msg = CPU / answered. The figures from the client's JSON. CPU_ROWS="C R ..."
 #    replaces the rows; CPU_ARGS adds client options (e.g. --send-window 0 to compare).
+#    Where `perf stat` may count tracepoints (root or perf_event_paranoid <= -1), the row
+#    also gives the client's syscalls and context switches per message: counts that a
+#    loaded host does not move the way it moves CPU time (CPU_SYSCALLS=0 leaves perf out).
+cpu_perf_ok() {
+	[ "${CPU_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null &&
+		perf stat -x, -o /dev/null -e raw_syscalls:sys_enter,context-switches true >/dev/null 2>&1
+}
 cpu_row() { # CONNS RATE
-	local t u s
-	t=$( (timeout 60 "$BIN" client "127.0.0.1:$PORT" -c "$1" -r "$2" -T 3s -q --json "$W/cpu.json" \
+	local t u s wrap=() sc=null cs=null
+	rm -f "$W/cpu.perf"
+	if cpu_perf_ok; then
+		wrap=(perf stat -x, -o "$W/cpu.perf" -e raw_syscalls:sys_enter,context-switches --)
+	fi
+	t=$( (timeout 60 "${wrap[@]}" "$BIN" client "127.0.0.1:$PORT" -c "$1" -r "$2" -T 3s -q --json "$W/cpu.json" \
 		${CPU_ARGS:-} >/dev/null 2>&1 || true; times) | tail -1)
 	u=$(awk '{ split($1, a, /[ms]/); print a[1] * 60 + a[2] }' <<<"$t")
 	s=$(awk '{ split($2, a, /[ms]/); print a[1] * 60 + a[2] }' <<<"$t")
 	[ -s "$W/cpu.json" ] || { echo "cpu $1 conns $2/s: the client wrote no JSON"; return; }
-	jq -r --argjson u "$u" --argjson s "$s" --arg c "$1" --arg r "$2" '
+	if [ -s "$W/cpu.perf" ]; then
+		sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 + 0 }' "$W/cpu.perf")
+		cs=$(awk -F, '$3 == "context-switches" { print $1 + 0 }' "$W/cpu.perf")
+	fi
+	jq -r --argjson u "$u" --argjson s "$s" --arg c "$1" --arg r "$2" --argjson sc "${sc:-null}" --argjson cs "${cs:-null}" '
 		def ms: . / 1000 | . * 100 | round / 100 | tostring + " ms";
+		def per($n): if $n == null or .requests.answered == 0 then "?" else ($n / .requests.answered * 1000 | round / 1000 | tostring) end;
 		"cpu \($c) conns, \($r)/s: achieved \(.requests.answered / .duration_s | floor)/s,"
 		+ " client CPU \(if .requests.answered > 0 then (($u + $s) * 1e9 / .requests.answered | floor | tostring) else "?" end) ns/msg"
 		+ " (user \($u) s, sys \($s) s), send lag p99 \(.send_lag_us.p99 | ms), latency p99 \(.latency_us.p99 | ms),"
-		+ " service p99 \(.service_us.p99 | ms); send window \(.config.send_window_us) us"' "$W/cpu.json"
-	rm -f "$W/cpu.json"
+		+ " service p99 \(.service_us.p99 | ms); send window \(.config.send_window_us) us"
+		+ (if $sc == null then "" else "; per message: \(per($sc)) syscalls, \(per($cs)) context switches" end)' "$W/cpu.json"
+	rm -f "$W/cpu.json" "$W/cpu.perf"
 }
 cpu_section() {
 	server_start
