@@ -75,6 +75,19 @@ make_base() {
 		Components: main
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	EOF
+	# slim as Debian's own -slim image: no documentation but the copyrights,
+	# no man pages or translations, now or from later installs
+	cat >"$rootfs/etc/dpkg/dpkg.cfg.d/slim" <<-EOF
+		path-exclude /usr/share/doc/*
+		path-include /usr/share/doc/*/copyright
+		path-exclude /usr/share/man/*
+		path-exclude /usr/share/info/*
+		path-exclude /usr/share/locale/*
+		path-exclude /usr/share/lintian/*
+	EOF
+	find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+	rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
+		"$rootfs"/usr/share/lintian/*
 	rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
 	mkdir -p "$rootfs/var/lib/apt/lists/partial"
 	tar -C "$rootfs" -c . | podman import -q -c 'CMD ["bash"]' - "$BASE" >/dev/null
@@ -92,10 +105,15 @@ git clone -q --no-checkout . "$work/src"
 git -C "$work/src" checkout -q "$rev"
 want=$(git -C "$work/src" describe --always --abbrev=12)
 say "building $IMAGE from $want"
+dangling() { podman images -q --no-trunc -f dangling=true | sort; }
+dangling >"$work/dangling.before"
 t0=$(date +%s)
-timeout 2400 "${PODMAN[@]}" build "${LIMITS[@]}" -t "$IMAGE" "$work/src" >"$work/build.log" 2>&1 ||
-	{ tail -40 "$work/build.log" >&2; die "podman build failed"; }
+build_rc=0
+timeout 2400 "${PODMAN[@]}" build "${LIMITS[@]}" -t "$IMAGE" "$work/src" >"$work/build.log" 2>&1 || build_rc=$?
 build_s=$(($(date +%s) - t0))
+# the build stage's image (and any replaced $IMAGE) is this run's litter
+dangling | comm -13 "$work/dangling.before" - | xargs -r podman rmi -f >/dev/null 2>&1 || true
+[ "$build_rc" -eq 0 ] || { tail -40 "$work/build.log" >&2; die "podman build failed ($build_rc)"; }
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 
 run() { timeout 120 "${PODMAN[@]}" run "${LIMITS[@]}" "$@"; }
@@ -105,15 +123,15 @@ case "$got" in *"(git $want)"*) ;; *) die "version says '$got', expected git $wa
 plan=(-c 100 -r 10k -T 3s)
 say "one container: server in the background, client on 127.0.0.1"
 run --rm --name "$ONE" --entrypoint sh "$IMAGE" -c \
-	"tcpswarm server -p 7000 -q & sleep 0.5; tcpswarm client 127.0.0.1:7000 ${plan[*]}" >"$work/one.txt" ||
+	"tcpswarm server -p 7000 -q & sleep 0.5; tcpswarm client 127.0.0.1:7000 ${plan[*]}" >"$work/one.txt" 2>&1 ||
 	{ cat "$work/one.txt" >&2; die "the one-container run failed"; }
 
 say "two containers on network $NET: the client targets $SERVER by name"
-podman network create "$NET" >/dev/null
+podman network create "$NET" >/dev/null 2>&1
 made_net=1
-run -d --name "$SERVER" --network "$NET" "$IMAGE" server -p 7000 -q >/dev/null
+run -d --name "$SERVER" --network "$NET" "$IMAGE" server -p 7000 -q >/dev/null 2>&1
 sleep 1
-run --rm --name "$CLIENT" --network "$NET" "$IMAGE" client "$SERVER:7000" "${plan[@]}" >"$work/two.txt" ||
+run --rm --name "$CLIENT" --network "$NET" "$IMAGE" client "$SERVER:7000" "${plan[@]}" >"$work/two.txt" 2>&1 ||
 	{ cat "$work/two.txt" >&2; die "the two-container run failed"; }
 
 for f in one two; do
