@@ -56,7 +56,7 @@ struct opt {
 #define S_SET(name, parse, field) SETTER(s_##name, struct server_config, parse, field)
 #define P_SET(name, parse, field) SETTER(p_##name, struct probe_config, parse, field)
 
-C_SET(conns, units_parse_count, conns)
+GATE_SETTER(c_conns, struct client_config, units_parse_count, conns, has_conns)
 C_SET(connect_rate, units_parse_rate, connect_rate)
 C_SET(connect_inflight, units_parse_count, connect_inflight)
 C_SET(connect_timeout, units_parse_duration, connect_timeout_us)
@@ -74,6 +74,7 @@ static int two_words(const char *v, const char *no, const char *yes, bool *out, 
 
 static int c_reconnect(void *cfg, const char *v, char *err, size_t cap)
 {
+	((struct client_config *)cfg)->has_reconnect = true;
 	return two_words(v, "off", "on", &((struct client_config *)cfg)->reconnect, err, cap);
 }
 
@@ -243,6 +244,7 @@ static const struct opt client_opts[] = {
 	{"rtt-log", 0, c_rtt_log, "FILE", "one CSV line per answer (time_us,conn,req,latency_us); written in the background, lines dropped (and counted) rather than slow the load", NULL, NULL},
 	{"rate", 'r', cli_any_rate, "RATE|max", "requests per second across all connections, open loop; max: closed loop, each connection keeps --inflight requests outstanding (default 0: hold connections idle)", NULL, NULL},
 	{"rate-schedule", 0, cli_sched_rate, "SCHED", "the rate over time instead of a flat -r: TIME:RATE points, linear in between, TIME:+RATE a step (0s:1k,30s:50k,60s:+10k); the last rate holds", NULL, "TIME:RATE,..., e.g. 0s:1k,30s:50k"},
+	{"conn-schedule", 0, cli_sched_conns, "SCHED", "the open connections over time instead of a flat -c: TIME:COUNT points as --rate-schedule; rises at --connect-rate, falls by closing connections once nothing is in flight (closed_by schedule); -c defaults to its peak; -r stays the rate with all -c open (each connection sends -r/-c)", NULL, "TIME:COUNT,..., e.g. 0s:0,30s:10k,60s:1k"},
 	{"schedule-file", 0, cli_sched_file, "FILE|-", "the rate over time from a file (- for stdin) in tcpclient's formats, see --schedule-format", NULL, NULL},
 	{"schedule-format", 0, cli_sched_format, "steps|slope", "--schedule-file format: steps (tcpclient --stdin: the count, then '<duration_ms> <rate>' lines) or slope (--stdin-rateslope: '<duration_ms> <slope_qps_per_s>' lines from -r)", "steps", NULL},
 	{"arrivals", 0, c_arrivals, "KIND", "request spacing: uniform or poisson", "uniform", NULL},
@@ -540,6 +542,7 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 	memset(cfg, 0, sizeof(*cfg));
 	apply_defaults(client_opts, cfg);
 	cfg->has_duration = false; /* the default is not given */
+	cfg->has_conns = cfg->has_reconnect = false;
 	int rc = parse(argc, argv, client_opts, cfg, cli_any_target, "client", err);
 	if (rc)
 		return rc;
