@@ -294,7 +294,7 @@ static const struct opt server_opts[] = {
 	{"stall-every", 0, s_stall_every, "TIME", "test knob: every TIME each worker stops serving (reads, writes, accepts) for --stall-for", "0", NULL},
 	{"stall-for", 0, s_stall_for, "TIME", "test knob: how long each --stall-every stall lasts", "0", NULL},
 	{"metrics", 0, s_metrics, "ADDR:PORT", "serve live counters and gauges for Prometheus (GET /metrics) while the server runs", NULL, NULL},
-	{"max-rate", 0, s_max_rate, "RATE", "echo/sink: answer at most RATE requests a second in all, split evenly over the workers (-w 1 --processes 1 for an exact total; the excess waits in the socket buffers: reads stop until the next 10 ms refill) (default unthrottled)", NULL, NULL},
+	{"max-rate", 0, s_max_rate, "RATE", "answer at most RATE requests a second in all (echo/sink: in --max-rate-frame bytes each; http/dns: whole requests), split evenly over the workers (-w 1 --processes 1 for an exact total; the excess waits in the socket buffers: reads stop until the next 10 ms refill) (default unthrottled)", NULL, NULL},
 	{"max-rate-frame", 0, s_max_rate_frame, "BYTES", "--max-rate: bytes one request counts for (the client's --payload)", "32", NULL},
 	{0},
 };
