@@ -12,7 +12,7 @@ int cli_server_check(const struct server_config *cfg, FILE *err)
 		return -1;
 	}
 	if (cfg->max_rate > 0 && (cfg->mode == MODE_ECHO || cfg->mode == MODE_SINK) && !cfg->max_rate_frame) {
-		fprintf(err, "tcpswarm server: option --max-rate: echo and sink count requests in bytes: give --max-rate-frame above 0\n");
+		fprintf(err, "tcpswarm server: option --max-rate: echo and sink count requests in bytes: it goes with --max-rate-frame above 0\n");
 		return -1;
 	}
 	return 0;
