@@ -56,7 +56,7 @@ struct opt {
 #define S_SET(name, parse, field) SETTER(s_##name, struct server_config, parse, field)
 #define P_SET(name, parse, field) SETTER(p_##name, struct probe_config, parse, field)
 
-C_SET(conns, units_parse_count, conns)
+GATE_SETTER(c_conns, struct client_config, units_parse_count, conns, has_conns)
 C_SET(connect_rate, units_parse_rate, connect_rate)
 C_SET(connect_inflight, units_parse_count, connect_inflight)
 C_SET(connect_timeout, units_parse_duration, connect_timeout_us)
@@ -74,6 +74,7 @@ static int two_words(const char *v, const char *no, const char *yes, bool *out, 
 
 static int c_reconnect(void *cfg, const char *v, char *err, size_t cap)
 {
+	((struct client_config *)cfg)->has_reconnect = true;
 	return two_words(v, "off", "on", &((struct client_config *)cfg)->reconnect, err, cap);
 }
 
@@ -243,6 +244,7 @@ static const struct opt client_opts[] = {
 	{"rtt-log", 0, c_rtt_log, "FILE", "one CSV line per answer (time_us,conn,req,latency_us); written in the background, lines dropped (and counted) rather than slow the load", NULL, NULL},
 	{"rate", 'r', cli_any_rate, "RATE|max", "requests per second across all connections, open loop; max: closed loop, each connection keeps --inflight requests outstanding (default 0: hold connections idle)", NULL, NULL},
 	{"rate-schedule", 0, cli_sched_rate, "SCHED", "the rate over time instead of a flat -r: TIME:RATE points, linear in between, TIME:+RATE a step (0s:1k,30s:50k,60s:+10k); the last rate holds", NULL, "TIME:RATE,..., e.g. 0s:1k,30s:50k"},
+	{"conn-schedule", 0, cli_sched_conns, "SCHED", "the open connections over time instead of a flat -c: TIME:COUNT points as --rate-schedule; rises at --connect-rate, falls by closing connections once nothing is in flight (closed_by schedule); -c defaults to its peak; -r stays the rate with all -c open (each connection sends -r/-c)", NULL, "TIME:COUNT,..., e.g. 0s:0,30s:10k,60s:1k"},
 	{"schedule-file", 0, cli_sched_file, "FILE|-", "the rate over time from a file (- for stdin) in tcpclient's formats, see --schedule-format", NULL, NULL},
 	{"schedule-format", 0, cli_sched_format, "steps|slope", "--schedule-file format: steps (tcpclient --stdin: the count, then '<duration_ms> <rate>' lines) or slope (--stdin-rateslope: '<duration_ms> <slope_qps_per_s>' lines from -r)", "steps", NULL},
 	{"arrivals", 0, c_arrivals, "KIND", "request spacing: uniform or poisson", "uniform", NULL},
@@ -265,7 +267,7 @@ static const struct opt client_opts[] = {
 	{"max-p99", 0, c_max_p99, "TIME", "exit 1 if request latency p99 exceeds TIME", NULL, NULL},
 	{"max-send-lag", 0, c_max_send_lag, "TIME", "send lag p99 above this marks the run generator-bound (the client, not the server, set the pace)", "1ms", NULL},
 	{"metrics", 0, c_metrics, "ADDR:PORT", "serve live counters, gauges and the latency histogram for Prometheus (GET /metrics) while the run goes on", NULL, NULL},
-	{"find", 0, cli_find_kind, "max-rate", "search the highest rate that holds --slo at -c connections: steps at a flat rate from -r (default 1k), doubling until one breaks, then bisecting to within 5% (at most 10 bisections); a generator-bound step stops the search", NULL, NULL},
+	{"find", 0, cli_find_kind, "max-rate|max-conns", "max-rate: search the highest rate that holds --slo at -c connections: steps at a flat rate from -r (default 1k), doubling until one breaks, then bisecting to within 5% (at most 10 bisections); max-conns: the most connections held, opened at --connect-rate, from -c (default 100) the same way, each step judged on all established and held, connect errors (--slo errors=, default 0) and, with -r (in all, as ever), the latency; a generator-bound step stops the search", NULL, NULL},
 	{"slo", 0, cli_find_slo, "pNN=TIME[,errors=X]", "--find: what a step must hold: latency from intended send times at a percentile, and errors (failed connects, request errors, lost, not sent) over attempts (default errors=1%)", NULL, "e.g. p99=5ms,errors=0.1%"},
 	{"step", 0, cli_find_step, "TIME", "--find: each step's run length, connecting included; connections are reopened per step; lengthened to give at least 2000 answers (100 / (1 - 0.99) x 20, for a p99 that means something) (default 2s)", NULL, NULL},
 	{0},
@@ -292,7 +294,7 @@ static const struct opt server_opts[] = {
 	{"stall-every", 0, s_stall_every, "TIME", "test knob: every TIME each worker stops serving (reads, writes, accepts) for --stall-for", "0", NULL},
 	{"stall-for", 0, s_stall_for, "TIME", "test knob: how long each --stall-every stall lasts", "0", NULL},
 	{"metrics", 0, s_metrics, "ADDR:PORT", "serve live counters and gauges for Prometheus (GET /metrics) while the server runs", NULL, NULL},
-	{"max-rate", 0, s_max_rate, "RATE", "echo/sink: answer at most RATE requests a second in all, split evenly over the workers (-w 1 --processes 1 for an exact total; the excess waits in the socket buffers: reads stop until the next 10 ms refill) (default unthrottled)", NULL, NULL},
+	{"max-rate", 0, s_max_rate, "RATE", "answer at most RATE requests a second in all (echo/sink: in --max-rate-frame bytes each; http/dns: whole requests), split evenly over the workers (-w 1 --processes 1 for an exact total; the excess waits in the socket buffers: reads stop until the next 10 ms refill) (default unthrottled)", NULL, NULL},
 	{"max-rate-frame", 0, s_max_rate_frame, "BYTES", "--max-rate: bytes one request counts for (the client's --payload)", "32", NULL},
 	{0},
 };
@@ -540,6 +542,7 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 	memset(cfg, 0, sizeof(*cfg));
 	apply_defaults(client_opts, cfg);
 	cfg->has_duration = false; /* the default is not given */
+	cfg->has_conns = cfg->has_reconnect = false;
 	int rc = parse(argc, argv, client_opts, cfg, cli_any_target, "client", err);
 	if (rc)
 		return rc;

@@ -9,20 +9,25 @@
 int cli_find_kind(void *cfgp, const char *v, char *err, size_t cap)
 {
 	struct client_config *c = cfgp;
-	if (!strcmp(v, "max-rate")) {
-		c->find.kind = FIND_MAX_RATE;
+	if (!strcmp(v, "max-rate") || !strcmp(v, "max-conns")) {
+		c->find.kind = v[4] == 'r' ? FIND_MAX_RATE : FIND_MAX_CONNS;
 		return 0;
 	}
-	snprintf(err, cap, "'%s': expected max-rate%s", v,
-		 !strcmp(v, "max-conns") ? " (max-conns is not built yet)" : "");
+	snprintf(err, cap, "'%s': expected max-rate or max-conns", v);
 	return -1;
 }
 
 int cli_find_slo(void *cfgp, const char *v, char *err, size_t cap)
 {
 	struct client_config *c = cfgp;
-	if (find_slo_parse(v, &c->find.slo, err, cap) < 0)
+	c->find.has_slo_errors = strstr(v, "errors=") != NULL;
+	if (!strncmp(v, "errors=", 7) && !strchr(v, ',')) { /* max-conns: no latency */
+		memset(&c->find.slo, 0, sizeof(c->find.slo));
+		if (units_parse_fraction(v + 7, &c->find.slo.max_errors, err, cap) < 0)
+			return -1;
+	} else if (find_slo_parse(v, &c->find.slo, err, cap) < 0) {
 		return -1;
+	}
 	c->find.has_slo = true;
 	return 0;
 }
@@ -42,12 +47,17 @@ int cli_find_step(void *cfgp, const char *v, char *err, size_t cap)
 /* The options a search cannot go with. NULL, or what to say. */
 static const char *conflict(const struct client_config *cfg)
 {
+	bool conns = cfg->find.kind == FIND_MAX_CONNS;
 	if (cfg->closed_loop)
-		return "--find max-rate sets the rate of each step: it excludes -r max";
-	if (cfg->rate_sched.n || cfg->rate_sched_spec || cfg->sched_file)
-		return "--find max-rate sets the rate of each step: it excludes a schedule";
+		return conns ? "--find max-conns judges latency from intended send times: it excludes -r max"
+			     : "--find max-rate sets the rate of each step: it excludes -r max";
+	if (cfg->rate_sched.n || cfg->rate_sched_spec || cfg->sched_file || cfg->conn_sched.n)
+		return conns ? "--find max-conns sets the connections of each step, at a flat -r: it excludes a schedule"
+			     : "--find max-rate sets the rate of each step: it excludes a schedule";
 	if (cfg->has_think)
-		return "--find max-rate paces requests open loop: it excludes --think";
+		return "--find paces requests open loop: it excludes --think";
+	if (conns && cfg->has_reconnect && !cfg->reconnect)
+		return "--find max-conns holds its connections (reopening what closes): it excludes --reconnect off";
 	if (cfg->shard.count)
 		return "--find does not split over shards: run it unsharded";
 	if (cfg->com.csv_path || cfg->com.hdr_log_path || cfg->rtt_log)
@@ -59,19 +69,21 @@ static const char *conflict(const struct client_config *cfg)
 	return NULL;
 }
 
-int cli_find_finish(const struct client_config *cfg, FILE *err)
+int cli_find_finish(struct client_config *cfg, FILE *err)
 {
 	if (!cfg->find.kind) {
 		if (cfg->find.has_slo || cfg->find.step_us) {
-			fprintf(err, "tcpswarm client: --slo and --step go with --find max-rate\n");
+			fprintf(err, "tcpswarm client: --slo and --step go with --find max-rate or max-conns\n");
 			return -1;
 		}
 		return 0;
 	}
-	if (!cfg->find.has_slo) {
-		fprintf(err, "tcpswarm client: --find max-rate needs --slo, e.g. --slo p99=5ms\n");
+	if (cfg->find.kind == FIND_MAX_RATE && (!cfg->find.has_slo || cfg->find.slo.pct <= 0)) {
+		fprintf(err, "tcpswarm client: --find max-rate needs --slo with a latency, e.g. --slo p99=5ms\n");
 		return -1;
 	}
+	if (cfg->find.kind == FIND_MAX_CONNS && !cfg->find.has_slo_errors)
+		cfg->find.slo.max_errors = 0; /* every connect must hold unless errors= says */
 	const char *why = conflict(cfg);
 	if (why) {
 		fprintf(err, "tcpswarm client: %s\n", why);

@@ -1,5 +1,6 @@
-/* The client's load-schedule options: --rate-schedule, --schedule-file and
- * --schedule-format; the parsing itself is schedule.c's (pure). */
+/* The client's load-schedule options: --rate-schedule, --conn-schedule,
+ * --schedule-file and --schedule-format; the parsing itself is schedule.c's
+ * (pure). */
 #include "cli_schedule.h"
 
 #include <stdlib.h>
@@ -13,6 +14,15 @@ int cli_sched_rate(void *cfgp, const char *v, char *err, size_t cap)
 	if (schedule_parse_spec(v, &c->rate_sched, err, cap) < 0)
 		return -1;
 	c->rate_sched_spec = v;
+	return 0;
+}
+
+int cli_sched_conns(void *cfgp, const char *v, char *err, size_t cap)
+{
+	struct client_config *c = cfgp;
+	if (schedule_parse_spec(v, &c->conn_sched, err, cap) < 0)
+		return -1;
+	c->conn_sched_spec = v;
 	return 0;
 }
 
@@ -84,13 +94,55 @@ static const char *conflict(const struct client_config *cfg)
 		return "a schedule sets the rate: -r goes only with --schedule-format slope (its starting rate)";
 	if (cfg->has_think)
 		return "--think and a schedule exclude each other: the schedule paces requests open loop";
-	if (cfg->shard.count)
-		return "--shard does not split a schedule yet: run the schedule unsharded";
 	return NULL;
+}
+
+#define MAX_CONNS 100000000 /* -c's own bound */
+
+/* --conn-schedule: -c is its peak unless given (and then at least that),
+ * and the open count follows it, so connections must reopen. NULL, or what
+ * to say (in msg). */
+static const char *conn_conflict(struct client_config *cfg, char *msg, size_t cap)
+{
+	double peak = schedule_peak(&cfg->conn_sched);
+	uint64_t max = (uint64_t)(peak + 0.5);
+	if (cfg->has_reconnect && !cfg->reconnect)
+		return "--conn-schedule reopens connections as it rises: it excludes --reconnect off";
+	if (cfg->closed_loop)
+		return "--conn-schedule paces requests open loop (-r, --rate-schedule): it excludes -r max";
+	if (max == 0)
+		return "option --conn-schedule: the schedule never asks for a connection (its peak is 0)";
+	if (peak > MAX_CONNS)
+		return "option --conn-schedule: the peak is above 100m connections";
+	if (cfg->has_conns && cfg->conns < max) {
+		snprintf(msg, cap,
+			 "-c %llu is below the --conn-schedule peak %llu (-c sizes the connection slots): give -c %llu or more, or leave -c out",
+			 (unsigned long long)cfg->conns, (unsigned long long)max, (unsigned long long)max);
+		return msg;
+	}
+	if (!cfg->has_conns)
+		cfg->conns = max;
+	return NULL;
+}
+
+/* -T from the schedules' lengths when it was not given. */
+static void schedules_set_duration(struct client_config *cfg)
+{
+	double a = schedule_length(&cfg->rate_sched), b = schedule_length(&cfg->conn_sched);
+	double len = a > b ? a : b;
+	if (!cfg->has_duration && len > 0)
+		cfg->com.duration_us = (uint64_t)(len * 1e6 + 0.5);
 }
 
 int cli_sched_finish(struct client_config *cfg, FILE *err)
 {
+	char msg[256];
+	const char *cwhy = cfg->conn_sched.n ? conn_conflict(cfg, msg, sizeof(msg)) : NULL;
+	if (cwhy) {
+		fprintf(err, "tcpswarm client: %s\n", cwhy);
+		return -1;
+	}
+	schedules_set_duration(cfg);
 	if (!cfg->rate_sched_spec && !cfg->sched_file)
 		return 0;
 	const char *why = conflict(cfg);
@@ -101,9 +153,7 @@ int cli_sched_finish(struct client_config *cfg, FILE *err)
 	if (cfg->sched_file && read_sched_file(cfg, err) < 0)
 		return -1;
 	struct schedule *s = &cfg->rate_sched;
-	double len = schedule_length(s);
-	if (!cfg->has_duration && len > 0)
-		cfg->com.duration_us = (uint64_t)(len * 1e6 + 0.5);
+	schedules_set_duration(cfg); /* a --schedule-file is read only now */
 	/* -r is the mean over the run (the summary and the JSON show it);
 	 * the pacing follows the schedule itself */
 	double t = (double)cfg->com.duration_us / 1e6;

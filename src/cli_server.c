@@ -11,8 +11,8 @@ int cli_server_check(const struct server_config *cfg, FILE *err)
 		fprintf(err, "tcpswarm server: options --stall-every and --stall-for: give both, --stall-for shorter than --stall-every\n");
 		return -1;
 	}
-	if (cfg->max_rate > 0 && (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS || !cfg->max_rate_frame)) {
-		fprintf(err, "tcpswarm server: option --max-rate: throttles --mode echo or sink only, with --max-rate-frame above 0\n");
+	if (cfg->max_rate > 0 && (cfg->mode == MODE_ECHO || cfg->mode == MODE_SINK) && !cfg->max_rate_frame) {
+		fprintf(err, "tcpswarm server: option --max-rate: echo and sink count requests in bytes: it goes with --max-rate-frame above 0\n");
 		return -1;
 	}
 	return 0;

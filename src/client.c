@@ -122,7 +122,7 @@ static void held_again(struct cworker *w, struct cconn *c)
 static void close_if_retired(struct cworker *w, struct cconn *c)
 {
 	if (c->state == CS_OPEN && (c->flags & CF_RETIRE) && c->seq_tx == c->seq_rx)
-		client_conn_close(w, c, c->flags & CF_RETIRE_REQS ? CR_REQUESTS : CR_LIFETIME, 0);
+		client_conn_close(w, c, c->flags & CF_RETIRE_SCHED ? CR_SCHEDULE : c->flags & CF_RETIRE_REQS ? CR_REQUESTS : CR_LIFETIME, 0);
 }
 
 static void on_connected(struct cworker *w, struct cconn *c)
@@ -251,7 +251,8 @@ static bool connect_turn(struct cworker *w, uint64_t now)
 static void open_due(struct cworker *w)
 {
 	uint64_t now = w->r.now_ns;
-	while ((w->rq_len || w->next_open < w->nconns) && w->inflight < w->inflight_max && now < w->load_end_ns) {
+	while (client_conn_sched_room(w) && (w->rq_len || w->next_open < w->nconns) && w->inflight < w->inflight_max &&
+	       now < w->load_end_ns) {
 		if (!connect_turn(w, now))
 			return;
 		uint32_t slot;

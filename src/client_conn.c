@@ -232,9 +232,11 @@ void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, 
 	}
 	c->gen++;
 	c->state = CS_CLOSED;
+	if (c->flags & CF_RETIRE_SCHED)
+		client_conn_sched_ended(w, c, why);
 	c->flags &= (uint8_t)~(CF_WRITABLE | CF_RETIRE);
 	if (why != CR_RUN_END)
-		schedule_reopen(w, c, was_open && (c->seq_rx > 0 || why == CR_LIFETIME || why == CR_REQUESTS));
+		schedule_reopen(w, c, was_open && (c->seq_rx > 0 || why == CR_LIFETIME || why == CR_REQUESTS || why == CR_SCHEDULE));
 }
 
 void client_conn_close(struct cworker *w, struct cconn *c, enum close_reason why, int err)

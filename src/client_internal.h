@@ -36,9 +36,10 @@ enum cstate { CS_IDLE, CS_CONNECTING, CS_OPEN, CS_CLOSED };
  * own (raw: its first message). */
 enum {
 	CF_WRITABLE = 1, CF_RETIRE_LIFE = 2, CF_RETIRE_REQS = 4, CF_QUEUED = 8, CF_WAS_OPEN = 16,
+	CF_RETIRE_SCHED = 0x20, /* --conn-schedule fell (client_conn_sched.c) */
 	CF_PROTO_A = 0x40, CF_PROTO_B = 0x80,
 };
-#define CF_RETIRE (CF_RETIRE_LIFE | CF_RETIRE_REQS)
+#define CF_RETIRE (CF_RETIRE_LIFE | CF_RETIRE_REQS | CF_RETIRE_SCHED)
 
 /* One connection: 64 bytes, no buffer. While connecting, t_next holds the
  * connect start time; once open, the intended time of the next request
@@ -137,6 +138,8 @@ struct cworker {
 	uint64_t none_open_since; /* no connection of this worker open since then (0: some are) */
 	double not_sent_frac;     /* the fraction of a request carried by client_count_down */
 	uint64_t resume_ns;       /* during on_open of a reopened slot: the schedule point it resumes from (0: none) */
+	uint32_t sched_draining;  /* --conn-schedule: open slots it retired, not closed yet */
+	uint32_t sched_cursor;    /* --conn-schedule: where the next search for a slot to retire starts */
 	double connect_gap_ns;    /* 0 = unlimited */
 	double req_gap_ns;        /* mean gap between requests on one connection */
 	size_t *src;              /* this worker's shard: indexes into cfg->sources */
@@ -210,6 +213,17 @@ uint64_t client_first_gap(struct cworker *w);
  * -1 when the connection was closed (peer EOF or an error). */
 ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len);
 ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap);
+
+/* --- client_conn_sched.c: --conn-schedule ------------------------------ */
+
+/* open_due's gate: true while this worker may start another connect (no
+ * conn schedule: always; else while open + connecting is below its share of
+ * the schedule now). Above the share it retires open connections (closed
+ * once nothing is in flight, closed_by "schedule"). */
+bool client_conn_sched_room(struct cworker *w);
+/* A slot the schedule retired ends (any reason): its bookkeeping; its down
+ * time is not intended (nothing counts as not sent). */
+void client_conn_sched_ended(struct cworker *w, struct cconn *c, enum close_reason why);
 
 /* --- client_rr.c: the request/response core (dns, http entries) -------- */
 

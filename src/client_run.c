@@ -233,6 +233,7 @@ int client_run(struct client_config *cfg)
 		.fd_per_worker = PROCPLAN_CLIENT_FD_PER_WORKER,
 		.live_target = cfg->conns,
 		.live_sched = cfg->rate_sched.n ? &cfg->rate_sched : NULL,
+		.live_conns = {cfg->conn_sched.n ? &cfg->conn_sched : NULL, cfg->shard.index, cfg->shard.count},
 		.load_ns = cfg->com.duration_us * 1000,
 		.drains = true,
 		.drain_ns = cfg->drain_us * 1000,

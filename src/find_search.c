@@ -1,4 +1,5 @@
-/* The --find max-rate search: pure, driven one step at a time. */
+/* The --find max-rate and max-conns search: pure, driven one step at a
+ * time. */
 #include "tcpswarm/find.h"
 
 #include <math.h>
@@ -16,11 +17,30 @@ void find_search_init(struct find_search *s, double start, double cap)
 	s->cap = cap;
 	s->next = start < cap ? start : cap;
 	s->verdict = FV_RUNNING;
+	s->kind = FIND_MAX_RATE;
 }
+
+void find_search_init_conns(struct find_search *s, double start, double cap)
+{
+	find_search_init(s, floor(start) >= 1 ? floor(start) : 1, floor(cap));
+	s->kind = FIND_MAX_CONNS;
+}
+
+/* max-conns counts whole connections */
+static double value(const struct find_search *s, double v) { return s->kind == FIND_MAX_CONNS ? floor(v) : v; }
 
 bool find_slo_held(const struct find_slo *slo, const struct find_step *st)
 {
 	return st->answered > 0 && st->lat_us <= slo->lat_us && st->errors <= slo->max_errors;
+}
+
+bool find_conns_held(const struct find_slo *slo, const struct find_step *st)
+{
+	if (!st->wanted || st->peak_open < st->wanted || st->held_open < st->wanted || st->conn_errors > slo->max_errors)
+		return false;
+	if (st->rate > 0 && slo->pct > 0) /* -r given: the latency SLO too */
+		return st->answered > 0 && st->lat_us <= slo->lat_us;
+	return true;
 }
 
 static void over(struct find_search *s, enum find_verdict v)
@@ -32,36 +52,38 @@ static void over(struct find_search *s, enum find_verdict v)
 /* Both ends known: halve the gap until it is within the tolerance. */
 static void bisect(struct find_search *s)
 {
-	if (s->hi - s->lo <= FIND_TOLERANCE * s->lo || s->bisections >= FIND_MAX_BISECTIONS) {
+	if (s->hi - s->lo <= FIND_TOLERANCE * s->lo || s->bisections >= FIND_MAX_BISECTIONS ||
+	    value(s, (s->lo + s->hi) / 2) <= s->lo) { /* whole counts: adjacent */
 		over(s, FV_KNEE);
 		return;
 	}
 	s->bisections++;
-	s->next = (s->lo + s->hi) / 2;
+	s->next = value(s, (s->lo + s->hi) / 2);
 }
 
 void find_search_record(struct find_search *s, struct find_step *st, const struct find_slo *slo)
 {
 	s->steps++;
-	st->ok = find_slo_held(slo, st);
+	st->ok = s->kind == FIND_MAX_CONNS ? find_conns_held(slo, st) : find_slo_held(slo, st);
 	if (st->stopped)
 		return over(s, FV_STOPPED);
 	if (st->generator_bound) /* the step measured the client: not a knee */
 		return over(s, FV_GENERATOR_BOUND);
-	if (st->ok && st->rate > s->lo)
-		s->lo = st->rate;
-	if (!st->ok && (s->hi == 0 || st->rate < s->hi))
-		s->hi = st->rate;
+	double v = s->kind == FIND_MAX_CONNS ? (double)st->wanted : st->rate; /* the step's value */
+	if (st->ok && v > s->lo)
+		s->lo = v;
+	if (!st->ok && (s->hi == 0 || v < s->hi))
+		s->hi = v;
 	if (s->steps >= FIND_MAX_STEPS)
 		return over(s, FV_OUT_OF_STEPS);
 	if (s->hi == 0) { /* nothing broke yet: double, up to the cap */
-		if (st->rate >= s->cap)
+		if (v >= s->cap)
 			return over(s, FV_CAP);
-		s->next = st->rate * 2 < s->cap ? st->rate * 2 : s->cap;
+		s->next = v * 2 < s->cap ? v * 2 : s->cap;
 	} else if (s->lo == 0) { /* nothing held yet: halve */
 		if (s->hi / 2 < 1)
 			return over(s, FV_NONE_HELD);
-		s->next = s->hi / 2;
+		s->next = value(s, s->hi / 2);
 	} else {
 		bisect(s);
 	}
@@ -134,4 +156,15 @@ void find_step_measure(struct find_step *st, const struct run_report *r, const s
 	st->errors = all ? (double)bad / (double)all : 0;
 	st->generator_bound = r->generator_bound;
 	st->stopped = r->interrupted || r->failure[0];
+	st->peak_open = r->peak_open;
+	st->held_open = r->series.n ? r->series.v[r->series.n - 1].open : 0;
+	st->conn_attempts = t->conn_attempts;
+	st->conn_lost = t->conn_failed + t->close[CR_PEER_CLOSED] + t->close[CR_RESET] + t->close[CR_IO_ERROR];
+	st->conn_errors = t->conn_attempts ? (double)st->conn_lost / (double)t->conn_attempts : 0;
+	if (r->diag.n)
+		snprintf(st->limit, sizeof(st->limit), "%s", r->diag.f[0].limit);
+	else if (t->close[CR_PEER_CLOSED] + t->close[CR_RESET] > 0)
+		/* the kernel here saw nothing wrong: the server ended connections
+		 * (its own limit: descriptors, a connection cap) */
+		snprintf(st->limit, sizeof(st->limit), "server_closed");
 }

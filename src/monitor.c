@@ -114,8 +114,9 @@ static void honest_finish(struct monitor *m)
 						  r->worker_busy);
 }
 
-void monitor_set_live(struct monitor *m, uint64_t load_ns, const struct schedule *sched)
+void monitor_set_live(struct monitor *m, uint64_t load_ns, const struct schedule *sched, struct sched_part conns)
 {
+	m->live_conns = conns;
 	m->live_total_s = load_ns && load_ns != UINT64_MAX ? (double)load_ns / 1e9 : 0;
 	m->live_sched = sched;
 }
@@ -136,6 +137,7 @@ static void live_line(const struct monitor *m, const struct sample *s)
 		.target = m->target,
 		.total_s = m->live_total_s,
 		.sched = m->live_sched,
+		.conns = m->live_conns,
 		.width = m->tty ? term_width(STDERR_FILENO) : 0,
 		.tty = m->tty,
 	};

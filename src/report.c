@@ -77,9 +77,11 @@ static void client_fields(struct live_line *l, const struct sample *s, const str
 {
 	char a[32], t[32], b[32], p50[24], p99[24], lag[24], full[112], brief[112];
 	units_fmt_count(a, sizeof(a), (double)s->open);
-	units_fmt_count(t, sizeof(t), (double)v->target);
+	/* with --conn-schedule: achieved against what it intends this second */
+	units_fmt_count(t, sizeof(t), (double)(v->conns.s ? sched_part_count(&v->conns, s->t) : v->target));
 	snprintf(brief, sizeof(brief), "conn %s/%s", a, t);
-	int n = snprintf(full, sizeof(full), "%s +%" PRIu64 "/s", brief, s->new_conns);
+	int n = v->conns.s ? snprintf(full, sizeof(full), "conn %s intended %s +%" PRIu64 "/s", a, t, s->new_conns)
+			   : snprintf(full, sizeof(full), "%s +%" PRIu64 "/s", brief, s->new_conns);
 	if (s->reopened && n > 0 && (size_t)n < sizeof(full))
 		snprintf(full + n, sizeof(full) - (size_t)n, " reopen %" PRIu64 "/s", s->reopened);
 	live_add(l, 1, full, brief);

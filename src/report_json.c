@@ -144,8 +144,9 @@ static void answers(struct jw *w, const struct totals *t, bool dns)
 	jw_obj_end(w);
 }
 
-/* sched: the client's rate schedule (NULL: none), for the series' "intended" */
-static void tail(struct jw *w, const struct run_report *r, const struct schedule *sched)
+/* sched: the client's rate schedule (NULL: none), for the series' "intended";
+ * conns: its conn schedule (s NULL: none), for "conns_intended" */
+static void tail(struct jw *w, const struct run_report *r, const struct schedule *sched, const struct sched_part *conns)
 {
 	jw_obj_begin(w, "memory");
 	jw_double(w, "user_bytes_per_conn", r->user_bytes_per_conn);
@@ -171,6 +172,8 @@ static void tail(struct jw *w, const struct run_report *r, const struct schedule
 		jw_u64(w, "t", s->t);
 		jw_i64(w, "t_unix", (int64_t)r->started_wall + s->t); /* the wall-clock second, for tcpswarm merge */
 		jw_u64(w, "open", s->open);
+		if (conns && conns->s) /* the open connections the schedule intends at t */
+			jw_u64(w, "conns_intended", sched_part_count(conns, s->t));
 		if (r->is_client) {
 			jw_u64(w, "new_conns", s->new_conns);
 			jw_u64(w, "reopened", s->reopened);
@@ -287,6 +290,16 @@ static void client_config_obj(struct jw *w, const struct run_report *r, const st
 		}
 		jw_arr_end(w);
 	}
+	if (cfg->conn_sched.n) { /* as rate_schedule: the points as parsed (the whole plan, before --shard) */
+		jw_arr_begin(w, "conn_schedule");
+		for (size_t i = 0; i < cfg->conn_sched.n; i++) {
+			jw_obj_begin(w, NULL);
+			jw_double(w, "t_s", cfg->conn_sched.p[i].t);
+			jw_double(w, "conns", cfg->conn_sched.p[i].v);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
 	jw_bool(w, "closed_loop", cfg->closed_loop);
 	jw_u64(w, "inflight", cfg->inflight);
 	jw_str(w, "arrivals", arrivals_name(cfg->arrivals));
@@ -377,7 +390,8 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	jw_obj_end(&w);
 	percentiles(&w, "latency_us", r->lat, true);
 	honest(&w, r);
-	tail(&w, r, cfg->rate_sched.n ? &cfg->rate_sched : NULL);
+	const struct sched_part conns = {cfg->conn_sched.n ? &cfg->conn_sched : NULL, cfg->shard.index, cfg->shard.count};
+	tail(&w, r, cfg->rate_sched.n ? &cfg->rate_sched : NULL, &conns);
 	jw_arr_begin(&w, "gates_failed");
 	for (int i = 0; i < r->ngate_fail; i++)
 		jw_str(&w, NULL, r->gate_fail[i]);
@@ -432,7 +446,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	if (cfg->mode == MODE_DNS || cfg->mode == MODE_HTTP)
 		answers(&w, t, cfg->mode == MODE_DNS);
 	jw_obj_end(&w);
-	tail(&w, r, NULL);
+	tail(&w, r, NULL, NULL);
 	jw_obj_end(&w);
 	return close_out(&of, jw_finish(&w));
 }

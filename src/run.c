@@ -303,7 +303,7 @@ static int execute(struct run_state *s)
 	if (monitor_init(&s->mon, &s->rep, run->sh, run->workers, role->live_target, role->com->quiet) < 0)
 		return 1;
 	s->have_mon = true;
-	monitor_set_live(&s->mon, role->load_ns, role->live_sched);
+	monitor_set_live(&s->mon, role->load_ns, role->live_sched, role->live_conns);
 	if (monitor_open_outputs(&s->mon, role->name, role->com->csv_path, role->com->hdr_log_path) < 0)
 		return 1;
 	if ((status = metrics_start(&s->metrics, role->name, &role->com->metrics, run->sh, run->workers)))

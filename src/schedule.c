@@ -387,3 +387,38 @@ double schedule_peak(const struct schedule *s)
 		m = s->p[i].v > m ? s->p[i].v : m;
 	return m;
 }
+
+uint64_t schedule_count_at(const struct schedule *s, double t)
+{
+	double v = schedule_value(s, t);
+	return v > 0 ? (uint64_t)(v + 0.5) : 0;
+}
+
+uint64_t schedule_share(uint64_t total, uint64_t id, uint64_t parts)
+{
+	if (!parts)
+		return 0;
+	return total / parts + (id < total % parts);
+}
+
+void schedule_scale(struct schedule *s, double factor)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		s->p[i].v *= factor;
+		s->p[i].cum *= factor;
+	}
+}
+
+uint64_t schedule_conns_of(const struct schedule *s, double t, uint64_t shard_i, uint64_t shard_n, unsigned worker,
+			   unsigned nworkers)
+{
+	uint64_t total = schedule_count_at(s, t);
+	if (shard_n)
+		total = schedule_share(total, shard_i - 1, shard_n);
+	return schedule_share(total, worker, nworkers);
+}
+
+uint64_t sched_part_count(const struct sched_part *p, double t)
+{
+	return p->s ? schedule_conns_of(p->s, t, p->shard_i, p->shard_n, 0, 1) : 0;
+}

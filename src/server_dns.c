@@ -35,6 +35,8 @@ static size_t dns_one(struct sworker *w, const uint8_t *p, size_t len, bool full
 		return 0; /* need more */
 	if (fl < 0)
 		return dns_unframeable(w, p, len, b);
+	if (!throttle_request(w))
+		return 0; /* --max-rate: it waits for the next refill */
 	uint8_t *out = b->out + b->outlen;
 	size_t room = b->cap - b->outlen;
 	const uint8_t *msg = p + 2;
@@ -65,6 +67,6 @@ const struct server_protocol server_proto_dns = {
 	.name = "dns",
 	.init = rr_init,
 	.free = rr_free,
-	.serve = rr_serve,
+	.serve = throttle_rr_serve,
 	.answer_one = dns_one,
 };

@@ -1,6 +1,7 @@
 /* Server modes echo and sink: no framing, bytes are returned as they come
- * (echo) or only counted (sink). --max-rate (a test knob) throttles both:
- * a token bucket of whole requests per worker, refilled every 10 ms. */
+ * (echo) or only counted (sink). --max-rate (a test knob) throttles both,
+ * and the request/response modes (http, dns: throttle_rr_serve): a token
+ * bucket of whole requests per worker, refilled every 10 ms. */
 #include "server_internal.h"
 
 #include <stdlib.h>
@@ -22,6 +23,8 @@ struct throttle {
 	double credit;    /* the fraction of a request carried to the next tick */
 	uint64_t *queue;  /* ring of gen << 32 | fd */
 	size_t cap, head, n;
+	int cur_fd;       /* http/dns: the connection being served (throttle_rr_serve) */
+	struct sconn *cur;
 };
 
 int throttle_init(struct sworker *w)
@@ -61,17 +64,44 @@ void throttle_free(struct sworker *w)
  * split more than the network splits them); 0 when the bucket is empty,
  * the connection queued for the next refill. A full ring (only stale
  * entries of closed connections can fill it) leaves it to its next edge. */
+static void throttle_queue(struct throttle *t, int fd, struct sconn *c)
+{
+	if (!(c->flags & SF_THROTTLED) && t->n < t->cap) {
+		c->flags |= SF_THROTTLED;
+		t->queue[(t->head + t->n++) % t->cap] = (uint64_t)c->gen << 32 | (uint32_t)fd;
+	}
+}
+
 static size_t throttle_allow(struct sworker *w, int fd, struct sconn *c)
 {
 	struct throttle *t = w->thr;
 	uint64_t most = SERVER_PEEK_BYTES / t->frame;
 	if (t->budget)
 		return (size_t)((t->budget < most ? t->budget : most) * t->frame);
-	if (!(c->flags & SF_THROTTLED) && t->n < t->cap) {
-		c->flags |= SF_THROTTLED;
-		t->queue[(t->head + t->n++) % t->cap] = (uint64_t)c->gen << 32 | (uint32_t)fd;
-	}
+	throttle_queue(t, fd, c);
 	return 0;
+}
+
+void throttle_rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
+{
+	if (w->thr) { /* --max-rate: the one branch it costs when unset */
+		w->thr->cur_fd = fd;
+		w->thr->cur = c;
+	}
+	rr_serve(w, fd, c, events);
+}
+
+bool throttle_request(struct sworker *w)
+{
+	struct throttle *t = w->thr;
+	if (!t)
+		return true;
+	if (t->budget) {
+		t->budget--;
+		return true;
+	}
+	throttle_queue(t, t->cur_fd, t->cur); /* served again after the next refill */
+	return false;
 }
 
 void throttle_turn(struct sworker *w)

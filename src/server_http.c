@@ -36,6 +36,8 @@ static size_t http_one(struct sworker *w, const uint8_t *p, size_t len, bool ful
 		ctr_add(&w->sh->c.req_errors, 1);
 		return len; /* discard the rest */
 	}
+	if (!throttle_request(w))
+		return 0; /* --max-rate: it waits for the next refill */
 	uint64_t body = req.has_length ? req.length : HTTP_DEFAULT_LENGTH;
 	if (body > w->ss->cfg->max_length)
 		body = w->ss->cfg->max_length;
@@ -57,6 +59,6 @@ const struct server_protocol server_proto_http = {
 	.name = "http",
 	.init = rr_init,
 	.free = rr_free,
-	.serve = rr_serve,
+	.serve = throttle_rr_serve,
 	.answer_one = http_one,
 };

@@ -159,7 +159,7 @@ static inline void server_request_done(struct sconn *c)
 {
 	c->flags = (uint8_t)((c->flags | SF_PROGRESS) & ~SF_PARTIAL);
 }
-/* --- server_echo.c: the --max-rate token bucket (echo, sink) ---------- */
+/* --- server_echo.c: the --max-rate token bucket (echo, sink, http, dns) - */
 
 /* -1 with errno when its queue cannot be reserved. */
 int throttle_init(struct sworker *w);
@@ -167,6 +167,13 @@ int throttle_init(struct sworker *w);
  * connections that stopped reading for want of it are served again. */
 void throttle_turn(struct sworker *w);
 void throttle_free(struct sworker *w);
+/* http/dns: rr_serve with the connection noted for throttle_request. */
+void throttle_rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events);
+/* http/dns: a whole request is ready to be answered: true when --max-rate
+ * allows it now (its token taken; always without --max-rate), else false
+ * and the connection is served again after the next refill (the request
+ * waits, unread, in the socket buffer). */
+bool throttle_request(struct sworker *w);
 
 /* --- server_rr.c: the request/response core (http, dns entries) -------- */
 

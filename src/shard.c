@@ -142,3 +142,9 @@ int shard_split(const struct shard_spec *sh, uint64_t conns, double rate, double
 	}
 	return 0;
 }
+
+void shard_split_schedule(const struct shard_slice *sl, uint64_t conns, struct schedule *rate)
+{
+	if (rate->n && conns)
+		schedule_scale(rate, (double)sl->conns / (double)conns);
+}

@@ -18,6 +18,7 @@ int shard_apply(struct client_config *cfg)
 		fprintf(stderr, "tcpswarm client: option --shard: %s\n", err);
 		return -1;
 	}
+	shard_split_schedule(&sl, cfg->conns, &cfg->rate_sched); /* as -r */
 	cfg->shard.total_conns = cfg->conns;
 	cfg->shard.total_rate = cfg->rate;
 	cfg->conns = sl.conns;

@@ -114,6 +114,12 @@ struct client_config {
 	const char *rate_sched_spec, *sched_file;
 	enum sched_format sched_format;
 	bool has_duration;      /* -T given (else a schedule's length sets it) */
+	/* --conn-schedule (cli_schedule.c, client_conn_sched.c): the open
+	 * connections aimed at over time; n 0 = hold -c */
+	struct schedule conn_sched;
+	const char *conn_sched_spec;
+	bool has_conns;         /* -c given (else the conn schedule's peak sets it) */
+	bool has_reconnect;     /* --reconnect given */
 	struct find_spec find;  /* --find, --slo, --step (cli_find.c) */
 };
 

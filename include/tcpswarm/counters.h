@@ -33,6 +33,7 @@ enum close_reason {
 	CR_REQUESTS,        /* closed by us: --conn-requests answered (nothing in flight) */
 	CR_REQUEST_TIMEOUT, /* server: a request unfinished for --request-timeout */
 	CR_IDLE_TIMEOUT,    /* server: nothing read or written for --idle-timeout */
+	CR_SCHEDULE,        /* closed by us: --conn-schedule fell (nothing in flight) */
 	CR__COUNT
 };
 

@@ -1,6 +1,7 @@
-/* --find max-rate: the highest request rate a server answers within an SLO.
- * The search is pure (find_search.c: a step's figures in, the next rate
- * out); the driver (find.c) runs each step as a normal client run. */
+/* --find max-rate: the highest request rate a server answers within an SLO;
+ * --find max-conns: the most connections it holds. The search is pure
+ * (find_search.c: a step's figures in, the next value out); the driver
+ * (find.c) runs each step as a normal client run. */
 #ifndef TCPSWARM_FIND_H
 #define TCPSWARM_FIND_H
 
@@ -17,8 +18,10 @@
  * answers put 100 above the p99, x 20 */
 #define FIND_MIN_ANSWERS 2000.0
 #define FIND_MIN_STEP_US 2000000ULL
+#define FIND_START_CONNS 100.0   /* max-conns without -c */
+#define FIND_CONNS_CAP 10000000.0 /* max-conns: the doubling stops here */
 
-enum find_kind { FIND_NONE, FIND_MAX_RATE };
+enum find_kind { FIND_NONE, FIND_MAX_RATE, FIND_MAX_CONNS };
 
 /* --slo pNN=TIME[,errors=X]: latency (from intended send times) at a
  * percentile, and the share of errors (failed connects, request errors,
@@ -29,9 +32,9 @@ struct find_slo {
 	double max_errors; /* fraction 0..1 */
 };
 
-/* One step: a flat-rate client run. */
+/* One step: a flat-rate client run (max-conns: at `wanted` connections). */
 struct find_step {
-	double rate;          /* intended, requests a second */
+	double rate;          /* intended, requests a second (max-conns: the run's -r, 0: idle) */
 	double duration_s;    /* the run's length, connecting included */
 	double achieved;      /* answered a second over the run */
 	uint64_t answered;    /* latency samples */
@@ -40,14 +43,21 @@ struct find_step {
 	bool generator_bound; /* the run's own verdict: the client set the pace */
 	bool stopped;         /* a signal, or the run failed (no connection, a dead worker) */
 	bool ok;              /* held the SLO (set by find_search_record) */
+	/* max-conns: the connections asked, the most open at once, open in the
+	 * last second (held to the end), connects tried, connects failed plus
+	 * open connections the peer ended; the run's first diagnosis, else
+	 * "server_closed" when the peer ended connections ("" none) */
+	uint64_t wanted, peak_open, held_open, conn_attempts, conn_lost;
+	double conn_errors;   /* conn_lost / conn_attempts */
+	char limit[40];
 };
 
 /* The client's --find options (cli_find.c); out, when set, makes a client
  * run a quiet step that only fills it (no summary, no report files). */
 struct find_spec {
 	enum find_kind kind;
-	bool has_slo;
-	struct find_slo slo;
+	bool has_slo, has_slo_errors;
+	struct find_slo slo;  /* max-conns: pct 0 when --slo gives errors= only */
 	uint64_t step_us;
 	struct find_step *out;
 };
@@ -63,19 +73,27 @@ enum find_verdict {
 };
 
 struct find_search {
-	double next;     /* the rate of the next step; 0 when over */
-	double lo, hi;   /* highest rate that held, lowest that broke (0: none yet) */
+	double next;     /* the value (rate, or conns) of the next step; 0 when over */
+	double lo, hi;   /* highest value that held, lowest that broke (0: none yet) */
 	double cap;
 	unsigned steps, bisections;
 	enum find_verdict verdict;
+	enum find_kind kind; /* max-conns: whole values, judged by find_conns_held */
 };
 
 void find_search_init(struct find_search *s, double start, double cap);
+/* --find max-conns: the same search over whole connection counts. */
+void find_search_init_conns(struct find_search *s, double start, double cap);
 /* Judges the step against the SLO (sets st->ok) and moves the search on:
  * doubling until a step breaks, halving while nothing has held, then
  * bisecting between last-held and first-broke. */
 void find_search_record(struct find_search *s, struct find_step *st, const struct find_slo *slo);
 bool find_slo_held(const struct find_slo *slo, const struct find_step *st);
+/* max-conns: every wanted connection was open at once and still open in the
+ * last second, connect errors (failed or ended by the peer, over attempts)
+ * at most the SLO's errors, and with -r (st->rate > 0) and a latency in the
+ * SLO, that latency too. */
+bool find_conns_held(const struct find_slo *slo, const struct find_step *st);
 /* "p99=5ms", "p99.9=20ms,errors=0.1%" (errors default 1%). 0, or -1 with err. */
 int find_slo_parse(const char *v, struct find_slo *slo, char *err, size_t cap);
 /* The step's length: at least FIND_MIN_STEP_US and FIND_MIN_ANSWERS answers at rate. */
@@ -83,7 +101,8 @@ uint64_t find_step_us(uint64_t step_us, double rate);
 const char *find_verdict_name(enum find_verdict v);
 
 struct run_report;
-/* A finished client run's figures into st (rate: the run's -r). */
+/* A finished client run's figures into st (rate: the run's -r); wanted is
+ * left 0 (the driver knows it). */
 void find_step_measure(struct find_step *st, const struct run_report *r, const struct find_slo *slo, double rate);
 
 /* find.c: runs the search (cfg->find.kind set); the exit status. */

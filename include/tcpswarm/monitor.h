@@ -26,6 +26,7 @@ struct monitor {
 	bool live, tty;
 	double live_total_s;             /* the load's length for the live line; 0 = open-ended */
 	const struct schedule *live_sched; /* client: rate schedule, or NULL */
+	struct sched_part live_conns;      /* client: --conn-schedule (s NULL: none) */
 	sigset_t sigs;         /* SIGINT, SIGTERM: blocked, waited for */
 	const pid_t *pids;     /* worker processes, if any: RSS is theirs */
 	size_t npids;
@@ -56,8 +57,9 @@ void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsig
 int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, size_t n, uint64_t target, bool quiet);
 /* What the live line shows beside the counters: the load's length (ns;
  * 0 or UINT64_MAX: until a signal) and the client's rate schedule (or NULL:
- * no intended rate shown). Call after monitor_init. */
-void monitor_set_live(struct monitor *m, uint64_t load_ns, const struct schedule *sched);
+ * no intended rate shown), and its conn schedule (s NULL: none). Call after
+ * monitor_init. */
+void monitor_set_live(struct monitor *m, uint64_t load_ns, const struct schedule *sched, struct sched_part conns);
 /* Opens the streamed series files (either may be NULL) right after
  * monitor_init: 0, or -1 with a message prefixed by "tcpswarm <who>". */
 int monitor_open_outputs(struct monitor *m, const char *who, const char *csv, const char *hdr_log);

@@ -88,6 +88,7 @@ struct live_view {
 	uint64_t target;              /* client: -c */
 	double total_s;               /* the load's length; 0 = until a signal */
 	const struct schedule *sched; /* client: the rate schedule, or NULL */
+	struct sched_part conns;      /* client: --conn-schedule (s NULL: none) */
 	unsigned width;               /* terminal columns; 0 = no limit (not a tty) */
 	bool tty;
 };

@@ -60,6 +60,7 @@ struct run_role {
 	unsigned fd_per_worker;           /* epoll, eventfd, ... per worker thread */
 	uint64_t live_target;             /* shown in the live line; 0 = none */
 	const struct schedule *live_sched; /* rate schedule for the live line's intended rate, or NULL */
+	struct sched_part live_conns;     /* --conn-schedule for the live line's intended connections (s NULL: none) */
 	uint64_t load_ns;                 /* length of the load; UINT64_MAX = until a signal */
 	bool drains;                      /* after the load: PHASE_DRAIN until answered + errors >= sent */
 	uint64_t drain_ns;                /* at most this long */

@@ -12,6 +12,7 @@
 #define TCPSWARM_SCHEDULE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SCHED_MAX_POINTS 4096
 /* The largest rate (requests a second) a schedule or -r takes: far above what
@@ -63,5 +64,30 @@ double schedule_time_of(const struct schedule *s, double area);
 double schedule_length(const struct schedule *s);
 /* The largest value anywhere. */
 double schedule_peak(const struct schedule *s);
+/* A count schedule's value (--conn-schedule: connections) as a whole count,
+ * rounded to nearest. */
+uint64_t schedule_count_at(const struct schedule *s, double t);
+/* Part `id` (0-based) of `total` split over `parts`, as -c is split over
+ * workers and shards: total / parts, plus one for the first total % parts.
+ * The parts add up to total exactly. */
+uint64_t schedule_share(uint64_t total, uint64_t id, uint64_t parts);
+/* The connections one worker aims at t seconds in: the schedule's count at
+ * t, this shard's part of it (shard_i of shard_n, 1-based; shard_n 0: not
+ * sharded), then worker's part of that over nworkers: exactly as -c is split
+ * over shards (shard.c) and workers (client.c). */
+uint64_t schedule_conns_of(const struct schedule *s, double t, uint64_t shard_i, uint64_t shard_n, unsigned worker,
+			   unsigned nworkers);
+/* A count schedule and the part of it this machine runs (--shard I/N;
+ * shard_n 0: all of it): what the live line and the series show as the
+ * connections intended. s NULL: none. */
+struct sched_part {
+	const struct schedule *s;
+	uint64_t shard_i, shard_n;
+};
+/* This machine's count at t (schedule_conns_of over one worker). */
+uint64_t sched_part_count(const struct sched_part *p, double t);
+/* Every value (and integral) times factor: a shard's part of a schedule
+ * (--shard I/N splits a rate schedule as it splits -r). */
+void schedule_scale(struct schedule *s, double factor);
 
 #endif

@@ -33,6 +33,11 @@ struct shard_slice {
 int shard_split(const struct shard_spec *sh, uint64_t conns, double rate, double connect_rate, uint64_t seed,
 		size_t nsources, struct shard_slice *out, char *err, size_t cap);
 
+/* A rate schedule cut to one shard exactly as -r is (by the shard's part of
+ * conns, the plan's -c): every rate times sl->conns / conns. A conn schedule
+ * is cut where it is read (schedule_conns_of). */
+void shard_split_schedule(const struct shard_slice *sl, uint64_t conns, struct schedule *rate);
+
 /* Engine side (src/shard_apply.c), called once by client_run: cut cfg down
  * to its shard (-c, -r, --connect-rate, seed, the --source slice), and wait
  * for --start-at. 0, or -1 with a message on stderr. */

@@ -80,6 +80,9 @@ expect_usage_error "option --send-window: '-5'" client --send-window -5 127.0.0.
 expect_usage_error "option --send-window: at most 100ms" client --send-window 2s 127.0.0.1:1
 expect_usage_error "at most 1g requests per second" client -r 18446744073709551615 127.0.0.1:1
 expect_usage_error "is above 1g (requests a second)" client --rate-schedule 0s:2g 127.0.0.1:1
+expect_usage_error "option --conn-schedule: column 4" client --conn-schedule 0s:x 127.0.0.1:1
+expect_usage_error "below the --conn-schedule peak" client -c 5 --conn-schedule 0s:10 127.0.0.1:1
+expect_usage_error "option --find: 'max-links': expected max-rate or max-conns" client --find max-links 127.0.0.1:1
 expect_usage_error "option --shard: shard 4/3" client --shard 4/3 127.0.0.1:1
 expect_usage_error "option --start-at: expected epoch seconds or RFC 3339" client --start-at yesterday 127.0.0.1:1
 expect_usage_error "option --start-at" client --start-at 2026-11-31T23:59:00Z 127.0.0.1:1

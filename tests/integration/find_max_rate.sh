@@ -21,7 +21,7 @@ USAGE_SAYS="go with --find" usage client 127.0.0.1:1 --slo p99=5ms
 USAGE_SAYS="needs --slo" usage client 127.0.0.1:1 --find max-rate
 USAGE_SAYS="pNN=TIME" usage client 127.0.0.1:1 --find max-rate --slo p99
 USAGE_SAYS="excludes -r max" usage client 127.0.0.1:1 --find max-rate --slo p99=5ms -r max
-USAGE_SAYS="echo or sink only" usage server --mode http --max-rate 1k
+USAGE_SAYS="with --max-rate-frame above 0" usage server --mode sink --max-rate 1k --max-rate-frame 0
 
 PORT=$(free_port)
 start_server "$PORT" -w 1 --processes 1 --max-rate "$R"

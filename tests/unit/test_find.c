@@ -137,6 +137,97 @@ static void slo_parse(void **state)
 	}
 }
 
+/* --find max-conns against a fake server that holds `limit` connections:
+ * a step above it peaks at the limit and loses the rest (shed); with gen
+ * set, a step from that count on is generator-bound. */
+struct fake_conns {
+	uint64_t limit, gen;
+	double errors_ok; /* the SLO's errors= */
+	unsigned tried;
+};
+
+static struct find_search search_conns(struct fake_conns *f, double start, uint64_t *values)
+{
+	struct find_search s;
+	struct find_slo slo = {.max_errors = f->errors_ok};
+	find_search_init_conns(&s, start, FIND_CONNS_CAP);
+	while (s.next > 0) {
+		assert_true(s.steps < FIND_MAX_STEPS);
+		assert_true(s.next == floor(s.next)); /* whole connections */
+		uint64_t want = (uint64_t)s.next, open = want < f->limit ? want : f->limit;
+		struct find_step st = {.wanted = want, .peak_open = open, .held_open = open, .conn_attempts = want};
+		st.conn_lost = want - open;
+		st.conn_errors = (double)st.conn_lost / (double)want;
+		st.generator_bound = f->gen && want >= f->gen;
+		values[s.steps] = want;
+		find_search_record(&s, &st, &slo);
+		if (!st.generator_bound)
+			assert_int_equal(st.ok, want <= f->limit);
+	}
+	f->tried = s.steps;
+	return s;
+}
+
+static void max_conns_knee(void **state)
+{
+	(void)state;
+	uint64_t v[FIND_MAX_STEPS];
+	struct fake_conns f = {.limit = 192};
+	struct find_search s = search_conns(&f, 50, v);
+	assert_int_equal(s.verdict, FV_KNEE);
+	assert_true(s.lo <= 192 && s.hi > 192);
+	assert_true(s.lo >= 192 * 0.95 && s.hi - s.lo <= 0.05 * s.lo + 1);
+	assert_int_equal(v[0], 50); /* doubling: 50, 100, 200 broke, then bisecting */
+	assert_int_equal(v[1], 100);
+	assert_int_equal(v[2], 200);
+	assert_int_equal(v[3], 150);
+	/* a small limit bisects down to adjacent whole counts */
+	f = (struct fake_conns){.limit = 3};
+	s = search_conns(&f, 1, v);
+	assert_int_equal(s.verdict, FV_KNEE);
+	assert_true(s.lo == 3 && s.hi == 4);
+	/* no count holds: halving to 1 */
+	f = (struct fake_conns){.limit = 0};
+	s = search_conns(&f, 100, v);
+	assert_int_equal(s.verdict, FV_NONE_HELD);
+	assert_true(s.lo == 0);
+	/* errors= lets a step that lost a few hold only when every wanted one
+	 * was still open: a shed step never holds */
+	f = (struct fake_conns){.limit = 1000, .errors_ok = 0.5};
+	s = search_conns(&f, 100, v);
+	assert_true(s.lo <= 1000 && s.hi > 1000);
+	/* a generator-bound step stops the search: no false limit */
+	f = (struct fake_conns){.limit = 100000, .gen = 400};
+	s = search_conns(&f, 100, v);
+	assert_int_equal(s.verdict, FV_GENERATOR_BOUND);
+	assert_true(s.lo == 200 && s.hi == 0);
+}
+
+static void conns_held_rules(void **state)
+{
+	(void)state;
+	struct find_slo slo = {.pct = 99, .lat_us = 5000, .max_errors = 0};
+	struct find_step st = {.wanted = 100, .peak_open = 100, .held_open = 100, .conn_attempts = 100};
+	assert_true(find_conns_held(&slo, &st)); /* idle (-r 0): latency is not judged */
+	st.held_open = 99;
+	assert_false(find_conns_held(&slo, &st)); /* one lost before the end */
+	st.held_open = 100;
+	st.conn_lost = 1, st.conn_attempts = 101, st.conn_errors = 1.0 / 101;
+	assert_false(find_conns_held(&slo, &st)); /* errors= default 0: one failed connect breaks it */
+	slo.max_errors = 0.01;
+	assert_true(find_conns_held(&slo, &st));
+	st.rate = 1000, st.answered = 5000, st.lat_us = 6000;
+	assert_false(find_conns_held(&slo, &st)); /* with -r the latency SLO counts */
+	st.lat_us = 4000;
+	assert_true(find_conns_held(&slo, &st));
+	st.answered = 0;
+	assert_false(find_conns_held(&slo, &st));
+	slo.pct = 0; /* --slo errors= only: no latency */
+	assert_true(find_conns_held(&slo, &st));
+	st.wanted = 0;
+	assert_false(find_conns_held(&slo, &st));
+}
+
 static void step_length(void **state)
 {
 	(void)state;
@@ -151,7 +242,7 @@ int main(void)
 		cmocka_unit_test(knee),          cmocka_unit_test(knee_below_start), cmocka_unit_test(generator_bound_stops),
 		cmocka_unit_test(generator_bound_while_bisecting), cmocka_unit_test(holds_to_cap),
 		cmocka_unit_test(nothing_holds), cmocka_unit_test(stopped_and_errors), cmocka_unit_test(slo_parse),
-		cmocka_unit_test(step_length),
+		cmocka_unit_test(step_length),   cmocka_unit_test(max_conns_knee), cmocka_unit_test(conns_held_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,41 @@ static void spec_malformed(void **st)
 	NEAR(schedule_value(&S, 4.9), 1000);
 }
 
+/* --conn-schedule: the count at t (rounded), split over workers as -c is:
+ * the parts add up to the count, the first ones take the remainder */
+static void conn_targets(void **st)
+{
+	(void)st;
+	spec_ok("0s:0,2s:200,3s:200,4s:50");
+	assert_int_equal(schedule_count_at(&S, 0), 0);
+	assert_int_equal(schedule_count_at(&S, 1), 100);
+	assert_int_equal(schedule_count_at(&S, 0.0126), 1); /* 1.26 rounds to 1 */
+	assert_int_equal(schedule_count_at(&S, 0.015), 2);  /* 1.5 rounds up */
+	assert_int_equal(schedule_count_at(&S, 3.5), 125);
+	assert_int_equal(schedule_count_at(&S, 9), 50); /* the last holds */
+	for (double t = 0; t <= 4; t += 0.1) {
+		uint64_t want = schedule_count_at(&S, t);
+		for (unsigned n = 1; n <= 7; n++) {
+			uint64_t sum = 0;
+			for (unsigned w = 0; w < n; w++) {
+				uint64_t part = schedule_conns_of(&S, t, 0, 0, w, n);
+				assert_true(part == want / n || part == want / n + 1);
+				assert_true(w == 0 || part <= schedule_conns_of(&S, t, 0, 0, w - 1, n));
+				sum += part;
+			}
+			assert_int_equal(sum, want);
+		}
+	}
+	assert_int_equal(schedule_share(10, 0, 3), 4);
+	assert_int_equal(schedule_share(10, 2, 3), 3);
+	assert_int_equal(schedule_share(2, 2, 3), 0);
+	assert_int_equal(schedule_share(5, 0, 0), 0);
+	struct sched_part p = {&S, 2, 2};
+	assert_int_equal(sched_part_count(&p, 1), 50); /* shard 2 of 2 of 100 */
+	p.s = NULL;
+	assert_int_equal(sched_part_count(&p, 1), 0);
+}
+
 static void text_malformed(void **st)
 {
 	(void)st;
@@ -179,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ramp),           cmocka_unit_test(steps_and_units), cmocka_unit_test(classic_steps),
 		cmocka_unit_test(classic_slope),  cmocka_unit_test(spec_malformed),  cmocka_unit_test(text_malformed),
+		cmocka_unit_test(conn_targets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

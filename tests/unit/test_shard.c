@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "tcpswarm/shard.h"
@@ -44,6 +45,45 @@ static void test_parts_make_the_whole(void **state)
 	char err[200];
 	assert_int_equal(shard_split(&sh, 4, 0, 0, 1, 0, &sl, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cannot be split into 5"));
+}
+
+static struct schedule rate_sched; /* 96 KiB: not on the stack */
+
+/* --shard I/N with schedules: each shard's rate schedule is its part of the
+ * whole (as -r: the integrals add up to the plan's), and a conn schedule's
+ * count splits over shards and then workers exactly as -c does. */
+static void test_schedules_split(void **state)
+{
+	(void)state;
+	char err[256];
+	for (uint64_t count = 1; count <= 3; count++) {
+		double sum = 0, peak = 0;
+		for (uint64_t i = 1; i <= count; i++) {
+			assert_int_equal(schedule_parse_spec("0s:300,10s:3k,20s:+0", &rate_sched, err, sizeof(err)), 0);
+			struct shard_spec sh = {.index = i, .count = count};
+			struct shard_slice sl;
+			assert_int_equal(shard_split(&sh, 10, 2325, 0, 1, 0, &sl, err, sizeof(err)), 0);
+			shard_split_schedule(&sl, 10, &rate_sched);
+			sum += schedule_integral(&rate_sched, 20);
+			peak += schedule_peak(&rate_sched);
+			/* the shard's mean rate is its -r part */
+			assert_true(fabs(schedule_integral(&rate_sched, 20) / 20 - sl.rate) < 1e-6);
+		}
+		assert_true(fabs(sum - 46500) < 1e-6);
+		assert_true(fabs(peak - 3000) < 1e-6);
+	}
+	/* 0s:0,2s:200 at t=1.5 intends 150: shards 1..3 of it, each over 2 workers */
+	assert_int_equal(schedule_parse_spec("0s:0,2s:200", &rate_sched, err, sizeof(err)), 0);
+	uint64_t total = 0;
+	for (uint64_t i = 1; i <= 3; i++) {
+		uint64_t first, part = shard_part(150, i, 3, &first), workers = 0;
+		for (unsigned w = 0; w < 2; w++)
+			workers += schedule_conns_of(&rate_sched, 1.5, i, 3, w, 2);
+		assert_int_equal(workers, part); /* the workers make the shard's part */
+		total += workers;
+	}
+	assert_int_equal(total, 150);
+	assert_int_equal(schedule_conns_of(&rate_sched, 1.5, 0, 0, 0, 1), 150); /* unsharded */
 }
 
 static void test_parse(void **state)
@@ -86,6 +126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parts_make_the_whole),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_schedules_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
