@@ -40,11 +40,35 @@ done
 
 work=$(mktemp -d /tmp/tcpswarm-image-check.XXXXXX)
 made_net=0
+# netavark (podman's network backend) leaves its NETAVARK chains and an `ip nat`
+# table in the host's namespace after the network is gone; a nat table makes
+# the host conntrack every loopback connection (a 1M benchmark then fills
+# nf_conntrack_max), so what was not there before the run is removed.
+had_nat=0
+nft list table ip nat >/dev/null 2>&1 && had_nat=1
+had_netavark=0
+iptables-save 2>/dev/null | grep -q NETAVARK && had_netavark=1
+undo_netavark() {
+	[ "$had_netavark" -eq 0 ] || return 0
+	local t rule chain
+	for t in filter nat; do
+		iptables-save -t "$t" 2>/dev/null | sed -n 's/^-A \([A-Z]*\) \(.*-j NETAVARK.*\)$/\1 \2/p' |
+			while read -r chain rule; do eval "iptables -t $t -D $chain $rule" 2>/dev/null || true; done
+		for chain in $(iptables-save -t "$t" 2>/dev/null | sed -n 's/^:\(NETAVARK[^ ]*\) .*/\1/p'); do
+			iptables -t "$t" -F "$chain" 2>/dev/null || true
+		done
+		for chain in $(iptables-save -t "$t" 2>/dev/null | sed -n 's/^:\(NETAVARK[^ ]*\) .*/\1/p'); do
+			iptables -t "$t" -X "$chain" 2>/dev/null || true
+		done
+	done
+	[ "$had_nat" -eq 1 ] || nft delete table ip nat 2>/dev/null || true
+}
 cleanup() {
 	for c in "$SERVER" "$ONE" "$CLIENT"; do
 		podman rm -f -t 0 "$c" >/dev/null 2>&1 || true
 	done
 	[ "$made_net" -eq 0 ] || podman network rm -f "$NET" >/dev/null 2>&1 || true
+	undo_netavark
 	rm -rf "$work"
 }
 trap cleanup EXIT
