@@ -39,6 +39,12 @@ struct diag_input {
 	int backlog_effective;           /* server: min(backlog, somaxconn); -1 unknown */
 	uint64_t listen_queue_peak;      /* server */
 	int64_t syn_recv_peak;           /* server: SYN-RECV sockets on its port, peak; -1 or 0 unknown/none */
+	/* server: the (source address, port) pair holding most connections at
+	 * once (server_peers.h), and how many ports it listens on (-p A-B) */
+	const char *peer_top_addr;       /* NULL: none counted */
+	uint16_t peer_top_port;
+	uint64_t peer_top_peak;
+	uint64_t server_ports;
 	uint64_t sent, answered;
 	uint64_t intended;               /* client: requests the schedule called for */
 	uint64_t p50_us;                 /* client: median latency from intended send times */
