@@ -47,7 +47,7 @@ int cli_value_port_range(const char *v, uint16_t *lo, uint16_t *hi, unsigned max
 	const char *dash = strchr(v, '-');
 	char first[16];
 	uint64_t a, b;
-	const char *what = "a port 1-65535 or a range A-B (e.g. 7000-7003)";
+	const char *what = "a port number from 1 to 65535, or a range A-B (e.g. 7000-7003)";
 	if (!dash) {
 		if (parse_bounded(v, 1, 65535, &a, what, err, cap) < 0)
 			return -1;
