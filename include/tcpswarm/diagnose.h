@@ -72,6 +72,16 @@ bool diag_generator_bound(uint64_t lag_p99_us, uint64_t max_send_lag_us, double 
 /* Client and server share this host and its CPUs were saturated. */
 bool diag_shared_host(bool target_loopback, double host_busy);
 
+/* For the rule files (diagnose_*.c): a new finding (NULL when d is full),
+ * and whether d has one of that limit. */
+struct finding *diag_add(struct diagnosis *d, const char *limit, uint64_t weight);
+bool diag_has(const struct diagnosis *d, const char *limit);
+/* diagnose_nat.c: one source address near a port range's worth of
+ * connections (server), and new connections dropped on the path, as a full
+ * conntrack table does (client). */
+void diag_behind_one_address(const struct diag_input *in, struct diagnosis *d);
+void diag_conntrack_path(const struct diag_input *in, struct diagnosis *d);
+
 /* Fills d with the findings, ranked (highest score first). */
 void diagnose(const struct diag_input *in, struct diagnosis *d);
 
