@@ -49,7 +49,7 @@ usage: $PROG up [K] | down | status
   up [K]   create namespaces $SRV and $CLI joined by a veth pair: $SRV_IP/24 in $SRV,
            $CLI_IP/24 plus K aliases $NET.$((ALIAS_BASE + 1)).. in $CLI (K 1 to 154, default 8)
   down     delete both namespaces (the veth pair goes with them)
-  status   show the lab (exit 0 up, 3 down, 1 partly there)
+  status   show the lab, either kind (exit 0 up, 3 down, 1 partly there)
   nat-up [K [LO-HI]]  a NAT lab: K client namespaces $PREFIX-c1.. (default 3, at most 50) behind
            $PREFIX-rtr, which masquerades them to $PREFIX-srv (10.201.0.1) as 10.201.0.254; LO-HI:
            the router's ip_local_port_range, onto which its masquerade maps source ports
@@ -189,6 +189,15 @@ cmd_down() {
 }
 
 cmd_status() {
+	if ns_exists "$PREFIX-rtr"; then # the NAT lab
+		local n
+		n=$(nat_clients | wc -l)
+		echo "NAT lab: $PREFIX-rtr with $n client namespace(s), $SRV $(ns_exists "$SRV" && echo present || echo missing)"
+		ip netns exec "$PREFIX-rtr" iptables -t nat -S POSTROUTING 2>/dev/null | grep MASQUERADE | sed 's/^/  /'
+		if ns_exists "$SRV" && [ "$n" -ge 1 ]; then return 0; fi
+		echo "NAT lab partly there: run '$0 down'"
+		return 1
+	fi
 	local have_srv=0 have_cli=0
 	ns_exists "$SRV" && have_srv=1
 	ns_exists "$CLI" && have_cli=1
