@@ -138,7 +138,8 @@ int peers_merge(const struct peer_table *const *t, size_t n, struct peer_summary
 	for (size_t k = 0; k < n; k++) {
 		if (!t[k])
 			continue;
-		memcpy(all + at, &t[k]->e[1], t[k]->n * sizeof(*all));
+		if (t[k]->n) /* all is NULL when every table is empty */
+			memcpy(all + at, &t[k]->e[1], t[k]->n * sizeof(*all));
 		at += t[k]->n;
 		s->other_open += t[k]->other_open;
 		s->other_peak += t[k]->other_peak;
