@@ -163,7 +163,6 @@ static int c_header(void *cfg, const char *v, char *err, size_t cap)
 }
 
 S_SET(bind, cli_value_string, bind)
-S_SET(port, cli_value_port, port)
 S_SET(backlog, units_parse_count, backlog)
 S_SET(mode, cli_value_mode, mode)
 S_SET(max_length, units_parse_bytes, max_length)
@@ -275,7 +274,7 @@ static const struct opt client_opts[] = {
 
 static const struct opt server_opts[] = {
 	{"bind", 'b', s_bind, "ADDR", "address to listen on (default :: dual-stack, else 0.0.0.0)", NULL, NULL},
-	{"port", 'p', s_port, "PORT", "port to listen on", "7000", NULL},
+	{"port", 'p', cli_set_server_ports, "PORT", "port to listen on, or a range A-B (one listener per port, at most 64)", "7000", NULL},
 	{"backlog", 0, s_backlog, "N", "listen backlog; the kernel caps it at net.core.somaxconn", "65535", NULL},
 	{"mode", 'm', s_mode, "MODE", "echo (send back what arrives), sink (discard), http (GET /?length=N: N bytes) or dns (DNS over TCP)", "echo", NULL},
 	{"max-length", 0, s_max_length, "BYTES", "http: largest body served; longer asks are capped", "10240", NULL},

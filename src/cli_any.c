@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tcpswarm/client.h"
 #include "tcpswarm/proto_http.h"
 #include "tcpswarm/proto_raw.h"
 #include "tcpswarm/resolve.h"
@@ -268,6 +269,31 @@ static int url_target(struct client_config *c, const char *spec, FILE *errf)
 	return 0;
 }
 
+/* HOST:A-B: one target per port (client_ports.c spreads over them as over
+ * any targets). Targets added, 0 for no range, -1 with e set. */
+static int resolve_port_range(struct client_config *c, const char *spec, char *e, size_t ecap)
+{
+	size_t hl;
+	uint16_t lo, hi;
+	int r = client_target_ports(spec, &hl, &lo, &hi);
+	if (r <= 0) {
+		if (r < 0)
+			snprintf(e, ecap, "'%s': a port range A-B needs 1 <= A <= B <= 65535", spec);
+		return r;
+	}
+	int added = 0;
+	for (unsigned p = lo; p <= hi; p++) {
+		char one[300];
+		snprintf(one, sizeof(one), "%.*s:%u", (int)hl, spec, p);
+		int n = resolve_target(one, c->family, c->targets + c->ntargets + added,
+				       MAX_TARGETS - c->ntargets - (unsigned)added, e, ecap);
+		if (n < 0)
+			return -1;
+		added += n;
+	}
+	return added;
+}
+
 int cli_any_resolve(struct client_config *c, FILE *errf)
 {
 	for (unsigned i = 0; i < c->ntarget_specs; i++) {
@@ -278,8 +304,10 @@ int cli_any_resolve(struct client_config *c, FILE *errf)
 			continue;
 		}
 		char e[300];
-		int n = resolve_target(spec, c->family, c->targets + c->ntargets, MAX_TARGETS - c->ntargets, e,
-				       sizeof(e));
+		int n = resolve_port_range(c, spec, e, sizeof(e));
+		if (n == 0)
+			n = resolve_target(spec, c->family, c->targets + c->ntargets, MAX_TARGETS - c->ntargets, e,
+					   sizeof(e));
 		if (n < 0) {
 			if (strstr(e, spec))
 				fprintf(errf, "tcpswarm client: target %s\n", e);

@@ -42,6 +42,47 @@ int cli_value_port(const char *v, uint64_t *out, char *err, size_t cap)
 	return parse_bounded(v, 1, 65535, out, "a port number from 1 to 65535", err, cap);
 }
 
+int cli_value_port_range(const char *v, uint16_t *lo, uint16_t *hi, unsigned max_ports, char *err, size_t cap)
+{
+	const char *dash = strchr(v, '-');
+	char first[16];
+	uint64_t a, b;
+	const char *what = "a port number from 1 to 65535, or a range A-B (e.g. 7000-7003)";
+	if (!dash) {
+		if (parse_bounded(v, 1, 65535, &a, what, err, cap) < 0)
+			return -1;
+		*lo = *hi = (uint16_t)a;
+		return 0;
+	}
+	size_t n = (size_t)(dash - v);
+	if (n == 0 || n >= sizeof(first)) {
+		snprintf(err, cap, "'%s': expected %s", v, what);
+		return -1;
+	}
+	memcpy(first, v, n);
+	first[n] = 0;
+	if (parse_bounded(first, 1, 65535, &a, what, err, cap) < 0 || parse_bounded(dash + 1, 1, 65535, &b, what, err, cap) < 0)
+		return -1;
+	if (b < a || b - a + 1 > max_ports) {
+		snprintf(err, cap, "'%s': expected a range A-B with A <= B, at most %u ports", v, max_ports);
+		return -1;
+	}
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+int cli_set_server_ports(void *cfgp, const char *v, char *err, size_t cap)
+{
+	struct server_config *c = cfgp;
+	uint16_t lo, hi;
+	if (cli_value_port_range(v, &lo, &hi, SERVER_MAX_PORTS, err, cap) < 0)
+		return -1;
+	c->port = lo;
+	c->port_count = (uint64_t)(hi - lo) + 1;
+	return 0;
+}
+
 int cli_value_workers(const char *v, unsigned *out, char *err, size_t cap)
 {
 	uint64_t u;

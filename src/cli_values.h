@@ -11,6 +11,8 @@
 int cli_value_string(const char *v, const char **out, char *err, size_t cap);
 int cli_value_flag(const char *v, bool *out, char *err, size_t cap);
 int cli_value_port(const char *v, uint64_t *out, char *err, size_t cap);
+/* "P" or "A-B" (A <= B, at most max_ports ports): lo and hi. */
+int cli_value_port_range(const char *v, uint16_t *lo, uint16_t *hi, unsigned max_ports, char *err, size_t cap);
 int cli_value_workers(const char *v, unsigned *out, char *err, size_t cap);
 int cli_value_processes(const char *v, unsigned *out, char *err, size_t cap);
 int cli_value_qtype(const char *v, int *out, char *err, size_t cap);
@@ -20,5 +22,7 @@ int cli_value_proto(const char *v, enum client_proto *out, char *err, size_t cap
 int cli_value_role(const char *v, int *out, char *err, size_t cap);
 /* Setters of cli.c's option tables that live here (cli.c is long). */
 int cli_set_hdr_log(void *cfg, const char *v, char *err, size_t cap);
+/* server -p PORT or -p A-B: port and port_count */
+int cli_set_server_ports(void *cfg, const char *v, char *err, size_t cap);
 
 #endif

@@ -3,6 +3,8 @@
  * sources, warns, or refuses a plan that cannot fit. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tcpswarm/client.h"
 #include "tcpswarm/kstat.h"
@@ -74,4 +76,22 @@ int client_port_plan(struct client_config *cfg, const struct klimits *lim, unsig
 			"ip_local_port_range %u-%u; connect() slows down as it fills: more source IPs help\n",
 			pp.load, 100.0 * pp.fill, lo, hi);
 	return 0;
+}
+
+int client_target_ports(const char *spec, size_t *host_len, uint16_t *lo, uint16_t *hi)
+{
+	const char *colon = strrchr(spec, ':');
+	if (!colon || colon == spec)
+		return 0;
+	const char *p = colon + 1, *dash = strchr(p, '-');
+	if (!dash || dash == p || !dash[1] || strspn(p, "0123456789") != (size_t)(dash - p) ||
+	    strspn(dash + 1, "0123456789") != strlen(dash + 1))
+		return 0;
+	unsigned long a = strtoul(p, NULL, 10), b = strtoul(dash + 1, NULL, 10);
+	if (a < 1 || b > 65535 || b < a)
+		return -1;
+	*host_len = (size_t)(colon - spec);
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 1;
 }

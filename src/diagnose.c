@@ -19,6 +19,8 @@ static struct finding *add(struct diagnosis *d, const char *limit, uint64_t weig
 	return f;
 }
 
+struct finding *diag_add(struct diagnosis *d, const char *limit, uint64_t weight) { return add(d, limit, weight); }
+
 static void say(char *dst, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
@@ -526,6 +528,9 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	descriptors(in, d);
 	memory(in, d);
 	conntrack(in, d);
+	diag_behind_one_address(in, d);
+	if (!diag_has(d, "conntrack"))
+		diag_conntrack_path(in, d);
 	time_wait(in, d);
 	target_gone(in, d);
 	refused(in, d);

@@ -1,5 +1,6 @@
 /* Live line and final summary, as text for a person. */
 #include "tcpswarm/report.h"
+#include "tcpswarm/server_peers.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -394,6 +395,23 @@ static void syn_queue_line(FILE *out, const struct run_report *r, uint64_t backl
 		limit0(r, KL_TCP_SYNCOOKIES), limit0(r, KL_TCP_ABORT_ON_OVERFLOW));
 }
 
+/* The busiest source addresses (per listening port), PEERS_TOP of them. */
+static void peers_lines(FILE *out, const struct peer_summary *p)
+{
+	if (!p || (!p->n && !p->other_accepted))
+		return;
+	fprintf(out, "peers          %zu source address%s", p->addresses, p->addresses == 1 ? "" : "es");
+	if (p->n > PEERS_TOP)
+		fprintf(out, " (%zu address:port pairs, the busiest %d here, all in the JSON)", p->n, PEERS_TOP);
+	fputc('\n', out);
+	for (size_t i = 0; i < p->n && i < PEERS_TOP; i++)
+		fprintf(out, "  %-40s port %-5u open %" PRIu64 "  peak %" PRIu64 "  accepted %" PRIu64 "\n", p->v[i].addr,
+			(unsigned)p->v[i].port, p->v[i].open, p->v[i].peak, p->v[i].accepted);
+	if (p->other_accepted)
+		fprintf(out, "  other (past %u pairs a worker, not told apart) open %" PRIu64 "  peak %" PRIu64 "  accepted %" PRIu64
+			"\n", PEERS_MAX, p->other_open, p->other_peak, p->other_accepted);
+}
+
 void report_summary_server(FILE *out, const struct run_report *r, const struct server_config *cfg)
 {
 	const struct totals *t = &r->tot;
@@ -409,6 +427,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 		"\n",
 		t->accepted, t->closed, r->peak_open, t->accept_errors);
 	errors_line(out, t);
+	peers_lines(out, r->peers);
 	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64,
 		r->backlog_effective, cfg->backlog, t->listen_queue_peak);
 	syn_queue_line(out, r, cfg->backlog);

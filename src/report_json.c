@@ -12,6 +12,7 @@
 #include "tcpswarm/names.h"
 #include "tcpswarm/outfile.h"
 #include "tcpswarm/report.h"
+#include "tcpswarm/server_peers.h"
 #include "tcpswarm/synq.h"
 
 #ifndef TCPSWARM_VERSION
@@ -400,6 +401,28 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	return close_out(&of, jw_finish(&w));
 }
 
+/* Who connected: every (source address, port) pair, busiest first. */
+static void peers(struct jw *w, const struct peer_summary *p)
+{
+	jw_arr_begin(w, "peers");
+	for (size_t i = 0; p && i < p->n; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "addr", p->v[i].addr);
+		jw_u64(w, "port", p->v[i].port);
+		jw_u64(w, "open", p->v[i].open);
+		jw_u64(w, "peak", p->v[i].peak);
+		jw_u64(w, "accepted", p->v[i].accepted);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_begin(w, "peers_other"); /* beyond PEERS_MAX pairs a worker */
+	jw_u64(w, "open", p ? p->other_open : 0);
+	jw_u64(w, "peak", p ? p->other_peak : 0);
+	jw_u64(w, "accepted", p ? p->other_accepted : 0);
+	jw_bool(w, "table_full", p && p->overflow);
+	jw_obj_end(w);
+}
+
 int report_json_server(const char *path, const struct run_report *r, const struct server_config *cfg)
 {
 	struct outfile of;
@@ -414,6 +437,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_obj_begin(&w, "config");
 	jw_str(&w, "listen", r->listen_addr);
 	jw_u64(&w, "port", cfg->port);
+	jw_u64(&w, "port_count", cfg->port_count ? cfg->port_count : 1); /* -p A-B */
 	jw_u64(&w, "backlog", cfg->backlog);
 	jw_str(&w, "mode", server_mode_name(cfg->mode));
 	jw_u64(&w, "workers", r->workers);
@@ -446,6 +470,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	if (cfg->mode == MODE_DNS || cfg->mode == MODE_HTTP)
 		answers(&w, t, cfg->mode == MODE_DNS);
 	jw_obj_end(&w);
+	peers(&w, r->peers);
 	tail(&w, r, NULL, NULL);
 	jw_obj_end(&w);
 	return close_out(&of, jw_finish(&w));

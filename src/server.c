@@ -53,33 +53,34 @@ static bool take_reserve(struct sworker *w)
 	return w->reserve_fd >= 0;
 }
 
-static bool shed_one(struct sworker *w)
+static bool shed_one(struct sworker *w, int lfd)
 {
 	if (!take_reserve(w))
 		return false;
 	close(w->reserve_fd);
 	w->reserve_fd = -1;
-	int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
 	take_reserve(w);
 	return fd >= 0;
 }
 
-static void accept_all(struct sworker *w)
+/* Listener i's queue, until it is empty (or descriptors run out). */
+static void accept_from(struct sworker *w, unsigned li)
 {
-	if (w->r.now_ns < w->accept_from_ns)
-		return;
-	w->accept_stuck = false;
+	int lfd = w->lfds[li];
 	for (;;) {
-		int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_any peer; /* for the peers table: free with the accept */
+		peer.len = sizeof(peer.in6);
+		int fd = accept4(lfd, &peer.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			int e = errno;
-			if ((e == EMFILE || e == ENFILE) && !shed_one(w)) {
+			if ((e == EMFILE || e == ENFILE) && !shed_one(w, lfd)) {
 				/* at the limit with nothing pending, or the reserve lost */
 				w->accept_stuck = w->reserve_fd < 0;
 				return;
@@ -107,6 +108,8 @@ static void accept_all(struct sworker *w)
 		c->flags = 0;
 		ctr_add(&w->sh->c.accepted, 1);
 		ctr_add(&w->sh->c.conn_open, 1);
+		if (w->peers)
+			w->peer_of[fd] = peers_open(w->peers, &peer, w->lports[li]);
 		int rc = reactor_add(&w->r, fd, (uint64_t)c->gen << 32 | (uint32_t)fd);
 		if (rc < 0) {
 			server_conn_close(w, fd, CR_IO_ERROR, -rc);
@@ -116,11 +119,23 @@ static void accept_all(struct sworker *w)
 	}
 }
 
+static void accept_all(struct sworker *w)
+{
+	if (w->r.now_ns < w->accept_from_ns)
+		return;
+	w->accept_stuck = false;
+	for (unsigned i = 0; i < w->nlfd; i++)
+		accept_from(w, i);
+}
+
 static void on_io(void *ctx, uint64_t data, uint32_t events)
 {
 	struct sworker *w = ctx;
-	if (data == LISTENER_DATA) {
-		accept_all(w);
+	if (data <= LISTENER_DATA && data > LISTENER_DATA - SERVER_MAX_PORTS) {
+		if (w->r.now_ns >= w->accept_from_ns) {
+			w->accept_stuck = false;
+			accept_from(w, (unsigned)(LISTENER_DATA - data));
+		}
 		return;
 	}
 	int fd = (int)(uint32_t)data;
@@ -138,11 +153,21 @@ static void on_timer(void *ctx, struct tw_node *n)
 
 static void sample_listener(struct sworker *w)
 {
-	uint32_t queued, limit;
-	if (kstat_listener_queue(w->lfd, &queued, &limit) == 0) {
-		ctr_set(&w->sh->c.listen_queue, queued);
-		if (queued > ctr_get(&w->sh->c.listen_queue_peak))
-			ctr_set(&w->sh->c.listen_queue_peak, queued);
+	/* each port has its own queue: the fullest one is what overflows */
+	uint32_t most = 0;
+	bool read = false;
+	for (unsigned i = 0; i < w->nlfd; i++) {
+		uint32_t queued, limit;
+		if (kstat_listener_queue(w->lfds[i], &queued, &limit) == 0) {
+			read = true;
+			if (queued > most)
+				most = queued;
+		}
+	}
+	if (read) {
+		ctr_set(&w->sh->c.listen_queue, most);
+		if (most > ctr_get(&w->sh->c.listen_queue_peak))
+			ctr_set(&w->sh->c.listen_queue_peak, most);
 	}
 }
 
@@ -260,9 +285,12 @@ void server_shared_destroy(struct server_shared *ss)
 	server_bind_release(ss);
 }
 
-static int make_listener(struct server_shared *ss, char *err, size_t errcap)
+/* The listener of port ss->bound + k (-p A-B). */
+static int make_listener(struct server_shared *ss, unsigned k, char *err, size_t errcap)
 {
-	const struct sockaddr_any *a = &ss->bound;
+	struct sockaddr_any port_k = ss->bound;
+	port_k.in4.sin_port = htons((uint16_t)(ntohs(ss->bound.in4.sin_port) + k)); /* sin6_port sits there too */
+	const struct sockaddr_any *a = &port_k;
 	int fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errcap, "socket: %s", strerror(errno));
@@ -290,6 +318,45 @@ static int make_listener(struct server_shared *ss, char *err, size_t errcap)
 	return fd;
 }
 
+/* One listener per port of -p A-B (nlfd counts those open, for sworker_free). */
+static int open_listeners(struct sworker *w, char *err, size_t errcap)
+{
+	uint64_t n = w->ss->cfg->port_count ? w->ss->cfg->port_count : 1;
+	for (unsigned k = 0; k < n; k++) {
+		int fd = make_listener(w->ss, k, err, errcap);
+		if (fd < 0)
+			return -1;
+		w->lfds[w->nlfd] = fd;
+		w->lports[w->nlfd++] = (uint16_t)(ntohs(w->ss->bound.in4.sin_port) + k);
+	}
+	return 0;
+}
+
+static int add_listeners(struct sworker *w)
+{
+	for (unsigned i = 0; i < w->nlfd; i++)
+		if (reactor_add_listener(&w->r, w->lfds[i], LISTENER_DATA - i) < 0)
+			return -1;
+	return 0;
+}
+
+/* This worker's table of who connects, and its index by fd (2 bytes a
+ * descriptor beside the 20-byte slot, faulted in only where used). */
+static int attach_peers(struct sworker *w, char *err, size_t errcap)
+{
+	if (!w->ss->peers)
+		return 0;
+	void *m = mmap(NULL, w->ss->maxfd * sizeof(uint16_t), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		snprintf(err, errcap, "worker %u: cannot reserve its peers index: %s", w->id, strerror(errno));
+		return -1;
+	}
+	w->peer_of = m;
+	w->peers = &w->ss->peers[w->id];
+	return 0;
+}
+
 struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsigned id, char *err, size_t errcap)
 {
 	struct sworker *w = calloc(1, sizeof(*w));
@@ -309,18 +376,16 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
 		snprintf(err, errcap, "worker %u: cannot reserve its connection table: %s", id, strerror(errno));
-		w->lfd = -1;
 		sworker_free(w);
 		return NULL;
 	}
 	w->conns = m;
-	w->lfd = make_listener(ss, err, errcap);
-	if (w->lfd < 0) {
+	if (open_listeners(w, err, errcap) < 0 || attach_peers(w, err, errcap) < 0) {
 		sworker_free(w);
 		return NULL;
 	}
 	int rc = reactor_init(&w->r, &(struct reactor_ops){.on_io = on_io, .on_timer = on_timer, .on_turn = on_turn}, w);
-	if (rc < 0 || reactor_add_listener(&w->r, w->lfd, LISTENER_DATA) < 0 ||
+	if (rc < 0 || add_listeners(w) < 0 ||
 	    carry_init(&w->carry, (uint32_t)ss->maxfd, SERVER_PEEK_BYTES) < 0 ||
 	    !(w->scratch = calloc(1, SERVER_PEEK_BYTES)) || (w->proto->init && w->proto->init(w) < 0) ||
 	    (ss->cfg->max_rate > 0 && throttle_init(w) < 0)) {
@@ -351,8 +416,10 @@ void sworker_free(struct sworker *w)
 		munmap(w->conns, w->ss->maxfd * sizeof(struct sconn));
 	if (w->r.epfd >= 0)
 		reactor_destroy(&w->r);
-	if (w->lfd >= 0)
-		close(w->lfd);
+	for (unsigned i = 0; i < w->nlfd; i++)
+		close(w->lfds[i]);
+	if (w->peer_of)
+		munmap(w->peer_of, w->ss->maxfd * sizeof(uint16_t));
 	if (w->reserve_fd >= 0)
 		close(w->reserve_fd);
 	carry_destroy(&w->carry);

@@ -22,6 +22,8 @@ void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err
 	c->flags = 0;
 	c->state = SS_FREE;
 	c->gen++;
+	if (w->peers)
+		peers_close(w->peers, w->peer_of[fd], why == CR_RUN_END);
 	close(fd);
 	ctr_sub(&w->sh->c.conn_open, 1);
 	ctr_add(&w->sh->c.closed, 1);

@@ -17,6 +17,7 @@
 #include "tcpswarm/carry.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/server.h"
+#include "tcpswarm/server_peers.h"
 
 /* The server's peek/read buffer, one per worker: one recv() takes up to
  * this much, so it is also the largest request http/dns can answer (a
@@ -26,7 +27,7 @@
  * Smaller than the client's scratch, which must hold a 64 KiB echo frame. */
 #define SERVER_PEEK_BYTES (16 * 1024)
 #define OUT_BYTES SERVER_PEEK_BYTES /* responses of one batch; fits a carry slot */
-#define LISTENER_DATA (UINT64_MAX - 1)
+#define LISTENER_DATA (UINT64_MAX - 1) /* listener i: LISTENER_DATA - i */
 #define QUEUE_SAMPLE_NS 100000000 /* listener queue sampled 10 times a second */
 
 enum { SS_FREE, SS_OPEN };
@@ -105,7 +106,11 @@ struct sworker {
 	 * which TSan cannot see, and a stale timeout entry read a slot another
 	 * thread was writing). */
 	struct sconn *conns;
-	int lfd;
+	int lfds[SERVER_MAX_PORTS]; /* one listener per port of -p A-B */
+	uint16_t lports[SERVER_MAX_PORTS];
+	unsigned nlfd;
+	struct peer_table *peers;  /* who connects (server_peers.h); NULL: not counted */
+	uint16_t *peer_of;         /* by fd: its connection's peers index (the slot stays 20 B) */
 	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE (-1: lost to another worker) */
 	bool accept_stuck;     /* accept stopped at EMFILE without a reserve: retried each sample */
 	uint64_t accept_from_ns;

@@ -62,14 +62,17 @@ int synq_count(uint16_t port, uint64_t *out)
 	return 0;
 }
 
+/* Every listening port has its own SYN queue: the fullest one is the peak. */
 static void sample(struct synq_sampler *s)
 {
-	uint64_t n;
-	if (synq_count(s->port, &n) < 0)
-		return;
-	atomic_store(&s->ok, true);
-	if (n > atomic_load(&s->peak))
-		atomic_store(&s->peak, n);
+	for (unsigned k = 0; k < s->nports; k++) {
+		uint64_t n;
+		if (synq_count((uint16_t)(s->port + k), &n) < 0)
+			return;
+		atomic_store(&s->ok, true);
+		if (n > atomic_load(&s->peak))
+			atomic_store(&s->peak, n);
+	}
 }
 
 static void *sampler_main(void *arg)
@@ -83,15 +86,15 @@ static void *sampler_main(void *arg)
 	return NULL;
 }
 
-int synq_sampler_start(struct synq_sampler *s, uint16_t port)
+int synq_sampler_start(struct synq_sampler *s, uint16_t port, unsigned nports)
 {
 	memset(s, 0, sizeof(*s));
 	s->port = port;
+	s->nports = nports ? nports : 1;
 	uint64_t n;
 	if (synq_count(port, &n) < 0)
 		return -1;
-	atomic_store(&s->ok, true);
-	atomic_store(&s->peak, n);
+	sample(s);
 	if (pthread_create(&s->thread, NULL, sampler_main, s) != 0)
 		return -1;
 	s->running = true;

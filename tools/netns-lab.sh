@@ -7,10 +7,22 @@
 #   tools/netns-lab.sh up [K]     create the lab (K client alias addresses, default 8)
 #   tools/netns-lab.sh down       delete both namespaces (the veth pair goes with them)
 #   tools/netns-lab.sh status     show what exists (exit 0 up, 3 down, 1 partial)
+#   tools/netns-lab.sh nat-up [K [LO-HI]]
+#                                 a NAT lab instead: K client namespaces (default 3) behind
+#                                 a router namespace that masquerades them towards the
+#                                 server, so the server sees one source address; LO-HI sets
+#                                 the router's ip_local_port_range, and its masquerade maps
+#                                 onto those ports (default: the router's own range)
+#   tools/netns-lab.sh nat-down   delete the NAT lab's namespaces (down does too)
 #
 # Addresses (all /24 on the veth, called veth0 on both sides):
 #   PREFIX-srv  10.200.0.1
 #   PREFIX-cli  10.200.0.2, plus aliases 10.200.0.101 .. 10.200.0.(100+K)
+# NAT lab addresses:
+#   PREFIX-srv  10.201.0.1/24 on veth0
+#   PREFIX-rtr  10.201.0.254/24 on wan (the one source address the server sees),
+#               10.202.I.1/24 on cI for client I; forwarding on, iptables MASQUERADE out of wan
+#   PREFIX-cI   10.202.I.2/24 on veth0, default route via 10.202.I.1 (I = 1..K)
 # Environment: TSW_LAB_PREFIX (default tsw) names the namespaces, so a test can
 # use its own. Needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN). Sets no sysctl:
 # each namespace starts with the kernel's defaults for its own network stack.
@@ -37,7 +49,11 @@ usage: $PROG up [K] | down | status
   up [K]   create namespaces $SRV and $CLI joined by a veth pair: $SRV_IP/24 in $SRV,
            $CLI_IP/24 plus K aliases $NET.$((ALIAS_BASE + 1)).. in $CLI (K 1 to 154, default 8)
   down     delete both namespaces (the veth pair goes with them)
-  status   show the lab (exit 0 up, 3 down, 1 partly there)
+  status   show the lab, either kind (exit 0 up, 3 down, 1 partly there)
+  nat-up [K [LO-HI]]  a NAT lab: K client namespaces $PREFIX-c1.. (default 3, at most 50) behind
+           $PREFIX-rtr, which masquerades them to $PREFIX-srv (10.201.0.1) as 10.201.0.254; LO-HI:
+           the router's ip_local_port_range, onto which its masquerade maps source ports
+  nat-down delete the NAT lab (as down)
 Environment: TSW_LAB_PREFIX (default tsw) names the namespaces PREFIX-srv and PREFIX-cli.
 EOF
 }
@@ -154,9 +170,12 @@ cmd_up() {
 	print_usage
 }
 
+# The NAT lab's client namespaces, one per line.
+nat_clients() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E -- "^$PREFIX-c[0-9]+\$" || true; }
+
 cmd_down() {
 	local gone=0 ns
-	for ns in "$SRV" "$CLI"; do
+	for ns in "$SRV" "$CLI" "$PREFIX-rtr" $(nat_clients); do
 		if ns_exists "$ns"; then
 			ip netns del "$ns" || die "could not delete namespace $ns"
 			gone=$((gone + 1))
@@ -165,11 +184,20 @@ cmd_down() {
 	if [ $gone -eq 0 ]; then
 		echo "lab not up ($SRV, $CLI do not exist); nothing to do"
 	else
-		echo "lab down: deleted $gone namespace(s) ($SRV, $CLI); the veth pair went with them"
+		echo "lab down: deleted $gone namespace(s) (PREFIX $PREFIX); the veth pairs went with them"
 	fi
 }
 
 cmd_status() {
+	if ns_exists "$PREFIX-rtr"; then # the NAT lab
+		local n
+		n=$(nat_clients | wc -l)
+		echo "NAT lab: $PREFIX-rtr with $n client namespace(s), $SRV $(ns_exists "$SRV" && echo present || echo missing)"
+		ip netns exec "$PREFIX-rtr" iptables -t nat -S POSTROUTING 2>/dev/null | grep MASQUERADE | sed 's/^/  /'
+		if ns_exists "$SRV" && [ "$n" -ge 1 ]; then return 0; fi
+		echo "NAT lab partly there: run '$0 down'"
+		return 1
+	fi
 	local have_srv=0 have_cli=0
 	ns_exists "$SRV" && have_srv=1
 	ns_exists "$CLI" && have_cli=1
@@ -196,7 +224,100 @@ cmd_status() {
 	return 1
 }
 
+# --- the NAT lab ------------------------------------------------------------
+NAT_SRV_IP=10.201.0.1
+NAT_WAN_IP=10.201.0.254
+
+# Client namespace I: a veth to the router, its default route through it.
+nat_add_client() {
+	local i=$1 rtr=$PREFIX-rtr ns=$PREFIX-c$1
+	ip netns add "$ns"
+	LAB_MADE+=("$ns")
+	ip -n "$ns" link set lo up
+	ip link add "$IFACE" netns "$ns" type veth peer name "c$i" netns "$rtr"
+	ip -n "$ns" addr add "10.202.$i.2/24" dev "$IFACE"
+	ip -n "$rtr" addr add "10.202.$i.1/24" dev "c$i"
+	ip -n "$ns" link set "$IFACE" up
+	ip -n "$rtr" link set "c$i" up
+	ip -n "$ns" route add default via "10.202.$i.1"
+}
+
+cmd_nat_up() {
+	local k=$1 range=$2 lo hi ns i rtr=$PREFIX-rtr
+	[[ $k =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le 50 ] ||
+		die "nat-up: K must be a count of client namespaces from 1 to 50, got '$k'"
+	if [ -n "$range" ]; then
+		[[ $range =~ ^([0-9]+)-([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1024 ] &&
+			[ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[2]}" -le 65535 ] ||
+			die "nat-up: the port range must be LO-HI with 1024 <= LO <= HI <= 65535, got '$range'"
+	fi
+	for ns in "$SRV" "$CLI" "$rtr" $(nat_clients); do
+		if ns_exists "$ns"; then die "nat-up: namespace $ns exists already: run '$0 down' first"; fi
+	done
+	command -v iptables >/dev/null || die "nat-up: iptables not found; install it: apt-get install iptables"
+	LAB_MADE=()
+	undo() {
+		local rc=$? n
+		if [ "$rc" -ne 0 ]; then
+			echo "$PROG: nat-up failed; removing what it created: ${LAB_MADE[*]:-nothing}" >&2
+			for n in "${LAB_MADE[@]:-}"; do
+				if [ -n "$n" ]; then ip netns del "$n" 2>/dev/null || true; fi
+			done
+		fi
+	}
+	trap undo EXIT
+	for ns in "$SRV" "$rtr"; do
+		ip netns add "$ns"
+		LAB_MADE+=("$ns")
+		ip -n "$ns" link set lo up
+	done
+	ip link add "$IFACE" netns "$SRV" type veth peer name wan netns "$rtr"
+	ip -n "$SRV" addr add "$NAT_SRV_IP/24" dev "$IFACE"
+	ip -n "$rtr" addr add "$NAT_WAN_IP/24" dev wan
+	ip -n "$SRV" link set "$IFACE" up
+	ip -n "$rtr" link set wan up
+	for i in $(seq 1 "$k"); do nat_add_client "$i"; done
+	ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
+	if [ -n "$range" ]; then
+		ip netns exec "$rtr" sysctl -qw net.ipv4.ip_local_port_range="${range%-*} ${range#*-}"
+	fi
+	read -r lo hi < <(ip netns exec "$rtr" cat /proc/sys/net/ipv4/ip_local_port_range)
+	# Masquerade maps sources onto its own port list, not ip_local_port_range:
+	# --to-ports makes the router's range the one NAT draws from.
+	ip netns exec "$rtr" iptables -t nat -A POSTROUTING -o wan -p tcp -j MASQUERADE --to-ports "$lo-$hi"
+	local up=0
+	for _ in $(seq 1 50); do
+		if ! command -v ping >/dev/null || ip netns exec "$PREFIX-c$k" ping -c 1 -W 1 "$NAT_SRV_IP" >/dev/null 2>&1; then
+			up=1
+			break
+		fi
+		sleep 0.1
+	done
+	[ $up = 1 ] || die "nat-up: $PREFIX-c$k cannot reach $NAT_SRV_IP through $rtr within 5 s"
+	trap - EXIT
+	cat <<EOF
+NAT lab up: $k client namespace(s) $PREFIX-c1..$PREFIX-c$k -> $rtr (masquerade as $NAT_WAN_IP, ports $lo-$hi) -> $SRV ($NAT_SRV_IP)
+use it:
+  ip netns exec $SRV tcpswarm server -p 7000
+  ip netns exec $PREFIX-c1 tcpswarm client $NAT_SRV_IP:7000 -c 100
+the server sees one source address, $NAT_WAN_IP: at most $((hi - lo + 1)) connections per server address:port
+tear down: $0 down${TSW_LAB_PREFIX:+   (with TSW_LAB_PREFIX=$PREFIX)}
+EOF
+}
+
 case ${1:-} in
+nat-up)
+	[ $# -le 3 ] || { usage >&2; exit 2; }
+	validate_prefix
+	need_root nat-up
+	cmd_nat_up "${2:-3}" "${3:-}"
+	;;
+nat-down)
+	[ $# -eq 1 ] || { usage >&2; exit 2; }
+	validate_prefix
+	need_root nat-down
+	cmd_down
+	;;
 up)
 	[ $# -le 2 ] || { usage >&2; exit 2; }
 	validate_prefix

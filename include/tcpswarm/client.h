@@ -29,6 +29,10 @@ struct klimits;
  * 127.0.0.x sources into cfg->sources; 0, or -1 when the plan cannot fit
  * (message printed). */
 int client_port_plan(struct client_config *cfg, const struct klimits *lim, unsigned workers, bool quiet);
+/* A target HOST:A-B (the server's -p A-B): 1 with the host's length and the
+ * ports, each port then one target the connections spread over; 0 when spec
+ * names no range; -1 for a range out of order or past 65535. */
+int client_target_ports(const char *spec, size_t *host_len, uint16_t *lo, uint16_t *hi);
 
 /* Bytes of user memory each connection slot costs (for the report). */
 size_t client_conn_size(void);

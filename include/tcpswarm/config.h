@@ -13,6 +13,7 @@
 #include "tcpswarm/url.h"
 
 #define MAX_TARGETS 64
+#define SERVER_MAX_PORTS 64 /* server -p A-B: listeners per worker */
 
 enum arrivals { ARRIVALS_UNIFORM, ARRIVALS_POISSON };
 enum server_mode { MODE_ECHO, MODE_SINK, MODE_HTTP, MODE_DNS };
@@ -127,6 +128,7 @@ struct server_config {
 	struct common_config com;
 	const char *bind;       /* NULL: "::" dual-stack, else 0.0.0.0 */
 	uint64_t port;
+	uint64_t port_count;     /* -p A-B: ports A..A+port_count-1 (1: one) */
 	uint64_t backlog;
 	enum server_mode mode;
 	uint64_t accept_pause_us; /* test knob: do not accept for this long */

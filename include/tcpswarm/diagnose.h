@@ -39,6 +39,12 @@ struct diag_input {
 	int backlog_effective;           /* server: min(backlog, somaxconn); -1 unknown */
 	uint64_t listen_queue_peak;      /* server */
 	int64_t syn_recv_peak;           /* server: SYN-RECV sockets on its port, peak; -1 or 0 unknown/none */
+	/* server: the (source address, port) pair holding most connections at
+	 * once (server_peers.h), and how many ports it listens on (-p A-B) */
+	const char *peer_top_addr;       /* NULL: none counted */
+	uint16_t peer_top_port;
+	uint64_t peer_top_peak;
+	uint64_t server_ports;
 	uint64_t sent, answered;
 	uint64_t intended;               /* client: requests the schedule called for */
 	uint64_t p50_us;                 /* client: median latency from intended send times */
@@ -65,6 +71,16 @@ struct diag_input {
 bool diag_generator_bound(uint64_t lag_p99_us, uint64_t max_send_lag_us, double worker_busy);
 /* Client and server share this host and its CPUs were saturated. */
 bool diag_shared_host(bool target_loopback, double host_busy);
+
+/* For the rule files (diagnose_*.c): a new finding (NULL when d is full),
+ * and whether d has one of that limit. */
+struct finding *diag_add(struct diagnosis *d, const char *limit, uint64_t weight);
+bool diag_has(const struct diagnosis *d, const char *limit);
+/* diagnose_nat.c: one source address near a port range's worth of
+ * connections (server), and new connections dropped on the path, as a full
+ * conntrack table does (client). */
+void diag_behind_one_address(const struct diag_input *in, struct diagnosis *d);
+void diag_conntrack_path(const struct diag_input *in, struct diagnosis *d);
 
 /* Fills d with the findings, ranked (highest score first). */
 void diagnose(const struct diag_input *in, struct diagnosis *d);

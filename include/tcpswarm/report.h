@@ -13,6 +13,8 @@
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/counters.h"
 
+struct peer_summary;
+
 /* One second of a run (client and server fill what applies). */
 struct sample {
 	uint32_t t; /* seconds since start */
@@ -65,6 +67,7 @@ struct run_report {
 	int backlog_effective;
 	int64_t syn_recv_peak;   /* most SYN-RECV sockets on our port at one sample; -1 unknown */
 	char listen_addr[96];
+	const struct peer_summary *peers; /* who connected (server_peers.h), or NULL */
 	struct diagnosis diag;
 	/* who was the bottleneck (client; the monitor fills them) */
 	struct hist *svc;        /* service time: answer minus actual send, whole run */

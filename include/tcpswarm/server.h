@@ -11,6 +11,7 @@
 #include "tcpswarm/stats.h"
 
 struct sworker;
+struct peer_table;
 
 /* Shared by the workers of one server process: the connection table is
  * indexed by fd (fds are unique in a process), so it needs no free list. */
@@ -25,6 +26,8 @@ struct server_shared {
 	char name_buf[256];
 	atomic_int probe_fd;        /* server_bind_check's probe, until the listeners are bound */
 	atomic_int lock_fd;         /* the port's start lock, as long */
+	struct peer_table *peers;   /* who connects: one table per worker (global id) in a shared
+	                             * mapping the server role owns; NULL: not counted */
 };
 
 /* Prepares the shared table; 0 or -1 with a message in err. */

@@ -41,10 +41,12 @@ int64_t synq_ceiling(int64_t backlog, int64_t somaxconn, int64_t max_syn_backlog
  * and IPv6. 0 and *out set, or -1 (errno) when sock_diag is unavailable. */
 int synq_count(uint16_t port, uint64_t *out);
 
-/* A thread sampling synq_count(port) every 100 ms, keeping the peak. */
+/* A thread sampling synq_count of ports port .. port+nports-1 every 100 ms,
+ * keeping the peak of the fullest (each listener has its own queue). */
 struct synq_sampler {
 	pthread_t thread;
 	uint16_t port;
+	unsigned nports;
 	bool running;
 	atomic_bool stop;
 	_Atomic uint64_t peak;
@@ -52,7 +54,7 @@ struct synq_sampler {
 };
 
 /* 0, or -1 when the first read or the thread fails (nothing is running). */
-int synq_sampler_start(struct synq_sampler *s, uint16_t port);
+int synq_sampler_start(struct synq_sampler *s, uint16_t port, unsigned nports);
 /* Stops and joins the thread (safe on one never started). Returns the peak,
  * or -1 when nothing could be read. */
 int64_t synq_sampler_stop(struct synq_sampler *s);

@@ -14,6 +14,10 @@ expect_usage_error "target" client 127.0.0.1
 expect_usage_error "target" client 300.1.2.3:80
 expect_usage_error "option --source" client --source 10.0.0.9-10.0.0.1 127.0.0.1:1
 expect_usage_error "option -p" server -p 70000
+expect_usage_error "option -p: '7003-7000': expected a range A-B with A <= B, at most 64 ports" server -p 7003-7000
+expect_usage_error "at most 64 ports" server -p 7000-7064
+expect_usage_error "option -p" server -p 7000-
+expect_usage_error "a port range A-B needs 1 <= A <= B <= 65535" client 127.0.0.1:7003-7000
 expect_usage_error "option --mode" server --mode teapot
 expect_usage_error "option -w" server -w 0
 expect_usage_error "option -b: '300.1.2.3': not an IPv4 or IPv6 address" server -b 300.1.2.3
