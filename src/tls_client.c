@@ -90,7 +90,7 @@ int client_tls_step(struct cworker *w, struct cconn *c)
 	int rc = tls_handshake(s->ssl, &why, &err);
 	if (rc == 0)
 		return 0; /* edge-triggered: the handshake read or wrote to EAGAIN */
-	if (rc < 0) {
+	if (rc < 0) { /* a server that hangs up in the middle failed it too: protocol */
 		ctr_add(why == TLS_FAIL_CERT ? &w->sh->c.tls_fail_cert : &w->sh->c.tls_fail_protocol, 1);
 		client_conn_close(w, c, why == TLS_FAIL_CERT ? CR_TLS_CERT : CR_TLS_PROTOCOL, err);
 		return -1;

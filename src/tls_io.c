@@ -82,8 +82,14 @@ int tls_handshake(struct ssl_st *s, enum tls_fail *why, int *err)
 		return 0;
 	}
 	*err = e == SSL_ERROR_SYSCALL ? saved : 0;
-	/* a certificate we refused, or one the peer refused (its alert) */
 	unsigned long lib = ERR_peek_last_error();
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !saved) ||
+	    ERR_GET_REASON(lib) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		*why = TLS_FAIL_CLOSED;
+		ERR_clear_error();
+		return -1;
+	}
+	/* a certificate we refused, or one the peer refused (its alert) */
 	bool cert = SSL_get_verify_result(s) != X509_V_OK || ERR_GET_REASON(lib) == SSL_R_CERTIFICATE_VERIFY_FAILED ||
 		    (ERR_GET_REASON(lib) >= SSL_AD_REASON_OFFSET + SSL_AD_BAD_CERTIFICATE &&
 		     ERR_GET_REASON(lib) <= SSL_AD_REASON_OFFSET + SSL_AD_UNKNOWN_CA);

@@ -62,8 +62,8 @@ static int handshake(struct sworker *w, int fd, struct ssl_st *s)
 	if (rc == 0)
 		return 0;
 	if (rc < 0) {
-		if (err) { /* the peer went away mid-handshake: not TLS's fault */
-			server_conn_close(w, fd, close_reason_of(err), err);
+		if (err || why == TLS_FAIL_CLOSED) { /* the peer went away mid-handshake: not TLS's fault */
+			server_conn_close(w, fd, err ? close_reason_of(err) : CR_PEER_CLOSED, err);
 			return -1;
 		}
 		ctr_add(why == TLS_FAIL_CERT ? &w->sh->c.tls_fail_cert : &w->sh->c.tls_fail_protocol, 1);

@@ -35,8 +35,9 @@ int tls_server_ctx_new(struct server_config *cfg, char *err, size_t cap);
 
 /* What a transport call returns besides a byte count above 0. */
 enum { TLS_AGAIN = 0, TLS_EOF = -1, TLS_FAILED = -2 };
-/* Why a handshake failed. */
-enum tls_fail { TLS_FAIL_CERT, TLS_FAIL_PROTOCOL };
+/* Why a handshake failed: a certificate (refused by us or by the peer),
+ * anything else of TLS, or the peer closed the connection in the middle. */
+enum tls_fail { TLS_FAIL_CERT, TLS_FAIL_PROTOCOL, TLS_FAIL_CLOSED };
 
 /* A TLS connection over the non-blocking socket fd, client side (sni: the
  * server name to send, NULL: none) or server side (sni NULL); its I/O never
