@@ -98,7 +98,8 @@ static int fail(char *err, size_t cap, const char *opt, const char *file)
 
 /* Both sides: no record buffers held by an idle connection, writes that
  * may move and complete in part (the engines rebuild a partial write),
- * a FIN without close_notify read as an end, not an error. */
+ * a FIN without close_notify read as an end, not an error; TLS 1.2 or
+ * later. */
 static SSL_CTX *ctx_new(const SSL_METHOD *m)
 {
 	SSL_CTX *ctx = SSL_CTX_new(m);
@@ -106,7 +107,10 @@ static SSL_CTX *ctx_new(const SSL_METHOD *m)
 		return NULL;
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 				      SSL_MODE_ENABLE_PARTIAL_WRITE);
-	SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+	/* SSL_MODE_AUTO_RETRY stays (OpenSSL 3's default): without it a read
+	 * that handled a post-handshake message (a session ticket) returns
+	 * WANT_READ with records still in the socket, and an edge-triggered
+	 * reader would take that for drained (seen: replies left unread) */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	return ctx;
