@@ -30,10 +30,16 @@ static int sock_write(BIO *b, const char *buf, int len)
 	return (int)n;
 }
 
+static _Thread_local bool last_read_empty; /* each worker thread reads its own sockets */
+
+bool tls_sock_drained(void) { return last_read_empty; }
+void tls_sock_forget(void) { last_read_empty = false; }
+
 static int sock_read(BIO *b, char *buf, int len)
 {
 	ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_DONTWAIT);
 	BIO_clear_retry_flags(b);
+	last_read_empty = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		BIO_set_retry_read(b);
 	return (int)n;

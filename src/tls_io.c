@@ -49,6 +49,19 @@ void tls_conn_free(struct ssl_st *s, bool notify)
 	ERR_clear_error();
 }
 
+/* A WANT_READ to call again at once: the socket was not seen empty. At
+ * most a few times in a row (a peer streaming records keeps it non-empty;
+ * the caller's loop takes the rest). */
+#define AGAIN_TRIES 8
+static bool read_on(SSL *s, int rc, int *tries)
+{
+	if (rc > 0 || tls_sock_drained() || ++*tries > AGAIN_TRIES || SSL_get_error(s, rc) != SSL_ERROR_WANT_READ)
+		return false;
+	ERR_clear_error();
+	tls_sock_forget();
+	return true;
+}
+
 /* The result of a failed call rc: again, end or failed (*err set). */
 static ssize_t result_of(SSL *s, int rc, int *err)
 {
@@ -72,7 +85,11 @@ static ssize_t result_of(SSL *s, int rc, int *err)
 
 int tls_handshake(struct ssl_st *s, enum tls_fail *why, int *err)
 {
-	int rc = SSL_do_handshake(s);
+	int rc, tries = 0;
+	tls_sock_forget();
+	do
+		rc = SSL_do_handshake(s);
+	while (read_on(s, rc, &tries));
 	if (rc == 1)
 		return 1;
 	int saved = errno;
@@ -103,9 +120,13 @@ ssize_t tls_read(struct ssl_st *s, void *buf, size_t cap, int *err)
 	/* SSL_read returns one record at most: read on until the buffer is full
 	 * or the socket is empty, so that a short count still means drained */
 	size_t got = 0;
+	int tries = 0;
+	tls_sock_forget();
 	while (got < cap) {
 		size_t n = 0;
 		int rc = SSL_read_ex(s, (char *)buf + got, cap - got, &n);
+		if (read_on(s, rc, &tries))
+			continue;
 		if (rc <= 0) {
 			ssize_t r = result_of(s, rc, err);
 			return got ? (ssize_t)got : r; /* an end or error after bytes: told by the next call */
@@ -118,7 +139,11 @@ ssize_t tls_read(struct ssl_st *s, void *buf, size_t cap, int *err)
 ssize_t tls_peek(struct ssl_st *s, void *buf, size_t cap, int *err)
 {
 	size_t n = 0;
-	int rc = SSL_peek_ex(s, buf, cap, &n);
+	int rc, tries = 0;
+	tls_sock_forget();
+	do
+		rc = SSL_peek_ex(s, buf, cap, &n);
+	while (read_on(s, rc, &tries));
 	return rc > 0 ? (ssize_t)n : result_of(s, rc, err);
 }
 
