@@ -90,8 +90,10 @@ int tls_handshake(struct ssl_st *s, enum tls_fail *why, int *err)
 	do
 		rc = SSL_do_handshake(s);
 	while (read_on(s, rc, &tries));
-	if (rc == 1)
+	if (rc == 1) {
+		SSL_free_buffers(s); /* the handshake's record buffers: none while idle */
 		return 1;
+	}
 	int saved = errno;
 	int e = SSL_get_error(s, rc);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
@@ -129,6 +131,9 @@ ssize_t tls_read(struct ssl_st *s, void *buf, size_t cap, int *err)
 			continue;
 		if (rc <= 0) {
 			ssize_t r = result_of(s, rc, err);
+			if (!got && r == TLS_AGAIN)
+				SSL_free_buffers(s); /* a read that found no data (a ticket, an empty
+						      * edge): RELEASE_BUFFERS frees only after data */
 			return got ? (ssize_t)got : r; /* an end or error after bytes: told by the next call */
 		}
 		got += n;
