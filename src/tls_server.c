@@ -81,7 +81,12 @@ static struct ssl_st *ready(struct sworker *w, int fd, ssize_t *rc)
 	struct ssl_st *s = w->tls->ssl[fd];
 	if (s && tls_done(s))
 		return s;
-	int h = s ? handshake(w, fd, s) : -1;
+	if (!s) { /* not reached: an accepted connection without one was closed */
+		server_conn_close(w, fd, CR_IO_ERROR, 0);
+		*rc = -1;
+		return NULL;
+	}
+	int h = handshake(w, fd, s);
 	*rc = h < 0 ? -1 : 0;
 	return h > 0 ? s : NULL;
 }
