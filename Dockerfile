@@ -6,12 +6,13 @@
 # `tcpswarm version` prints.
 FROM debian:bookworm-slim AS build
 # Tools, then the libraries the build links, one per line: a new library's
-# -dev package (TLS: libssl-dev) gets a line of its own below zlib1g-dev, and
+# -dev package gets a line of its own below zlib1g-dev, and
 # its run-time package a line in the second stage's list.
 RUN apt-get update && apt-get install -y --no-install-recommends \
 		cmake gcc make libc6-dev git \
 		libcmocka-dev \
 		zlib1g-dev \
+		libssl-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -24,6 +25,7 @@ FROM debian:bookworm-slim
 # zlib1g is in the base system already
 RUN apt-get update && apt-get install -y --no-install-recommends \
 		iproute2 procps \
+		libssl3 \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/ /usr/
 ENTRYPOINT ["tcpswarm"]

@@ -19,6 +19,7 @@
 #include "cli_find.h"
 #include "cli_schedule.h"
 #include "cli_server.h"
+#include "cli_tls.h"
 #include "cli_values.h"
 
 /* Parses v into the option's field of cfg (a client_config, server_config
@@ -215,7 +216,7 @@ static const struct opt client_opts[] = {
 	{"connections", 'c', c_conns, "N", "connections to open and hold", "10", NULL},
 	{"connect-rate", 0, c_connect_rate, "RATE", "new connections per second, all workers (default unlimited)", NULL, NULL},
 	{"connect-inflight", 0, c_connect_inflight, "N", "most connects in progress at once", "1000", NULL},
-	{"connect-timeout", 0, c_connect_timeout, "TIME", "give up on a connect after this long", "3s", NULL},
+	{"connect-timeout", 0, c_connect_timeout, "TIME", "give up on a connect (and its TLS handshake) after this long", "3s", NULL},
 	{"reconnect", 0, c_reconnect, "on|off", "reopen connections that close or fail to connect (failed connects after a per-connection backoff of 50ms doubling to 1s), to hold -c for the whole run; off: let them drop", "on", NULL},
 	{"conn-lifetime", 0, c_conn_lifetime, "A-B", "close each connection after a random lifetime in A-B (once nothing is in flight) and open a new one", NULL, "A-B, e.g. 100ms-200ms"},
 	{"conn-requests", 0, c_conn_requests, "N", "close each connection after N answered requests (once nothing is in flight) and open a new one", NULL, NULL},
@@ -232,6 +233,12 @@ static const struct opt client_opts[] = {
 	{"inflight", 0, cli_any_inflight, "K", "requests outstanding per connection, 1 to 1024 (raw; echo with -r max)", "1", NULL},
 	{"method", 0, cli_any_method, "METHOD", "http: GET, HEAD, POST, PUT or DELETE", "GET", NULL},
 	{"body", 0, cli_any_body, "TEXT|@FILE", "http: request body (Content-Length set), at most 32768 bytes", NULL, NULL},
+	{"tls", 0, cli_tls_on, NULL, "TLS under the protocol (echo, raw, dns as DNS over TLS, http as HTTPS; implied by an https:// target); the server's certificate is verified against the system's CA store unless --ca or --insecure", NULL, NULL},
+	{"sni", 0, cli_tls_sni, "NAME", "--tls: server name sent (SNI) and the certificate checked against (default: an https:// target's host name; none for an address: the chain only)", NULL, NULL},
+	{"ca", 0, cli_tls_ca, "FILE", "--tls: verify the server's certificate against the CAs in FILE (PEM) instead of the system store", NULL, NULL},
+	{"insecure", 0, cli_tls_insecure, NULL, "--tls: do not verify the server's certificate", NULL, NULL},
+	{"alpn", 0, cli_tls_alpn, "LIST", "--tls: ALPN protocols offered, a comma list (e.g. http/1.1 or dot); handshakes agreeing none are counted", NULL, NULL},
+	{"tls-resume", 0, cli_tls_resume, NULL, "--tls: resume a session (the worker's newest ticket) on every reconnect, so resumed handshakes are measured", NULL, NULL},
 	{"ipv4", '4', cli_any_ipv4, NULL, "resolve target names to IPv4 addresses only", NULL, NULL},
 	{"ipv6", '6', cli_any_ipv6, NULL, "resolve target names to IPv6 addresses only", NULL, NULL},
 	{"qname", 0, c_qname, "NAME", "dns: name to query", "example.com", NULL},
@@ -277,6 +284,8 @@ static const struct opt server_opts[] = {
 	{"port", 'p', cli_set_server_ports, "PORT", "port to listen on, or a range A-B (one listener per port, at most 64)", "7000", NULL},
 	{"backlog", 0, s_backlog, "N", "listen backlog; the kernel caps it at net.core.somaxconn", "65535", NULL},
 	{"mode", 'm', s_mode, "MODE", "echo (send back what arrives), sink (discard), http (GET /?length=N: N bytes) or dns (DNS over TCP)", "echo", NULL},
+	{"tls-cert", 0, cli_tls_cert, "FILE", "TLS in every mode with this certificate chain (PEM); needs --tls-key", NULL, NULL},
+	{"tls-key", 0, cli_tls_key, "FILE", "the private key of --tls-cert (PEM)", NULL, NULL},
 	{"max-length", 0, s_max_length, "BYTES", "http: largest body served; longer asks are capped", "10240", NULL},
 	{"answer", 0, s_answer, "ADDR", "dns: address answered: an IPv4 one for A, an IPv6 one for AAAA; repeat for both", "127.0.0.1 and ::1", NULL},
 	{"name", 0, s_name, "NAME", "dns: answer only this name, NXDOMAIN for others (default: answer every name)", NULL, NULL},
@@ -547,7 +556,8 @@ int cli_parse_client(int argc, char **argv, struct client_config *cfg, FILE *err
 		return rc;
 	if (cli_sched_finish(cfg, err) < 0 || cli_find_finish(cfg, err) < 0)
 		return -1;
-	if (cli_any_resolve(cfg, err) < 0 || cli_any_check(cfg, err) < 0 || cli_client_check(cfg, err) < 0 || client_sources(cfg, err) < 0)
+	if (cli_any_resolve(cfg, err) < 0 || cli_any_check(cfg, err) < 0 || cli_client_check(cfg, err) < 0 || client_sources(cfg, err) < 0 ||
+	    cli_tls_client(cfg, err) < 0)
 		return -1;
 	return 0;
 }
@@ -559,7 +569,7 @@ int cli_parse_server(int argc, char **argv, struct server_config *cfg, FILE *err
 	int rc = parse(argc, argv, server_opts, cfg, NULL, "server", err);
 	if (rc)
 		return rc;
-	return cli_server_check(cfg, err);
+	return cli_server_check(cfg, err) < 0 || cli_tls_server(cfg, err) < 0 ? -1 : 0;
 }
 
 int cli_parse_probe(int argc, char **argv, struct probe_config *cfg, FILE *err)

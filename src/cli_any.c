@@ -233,10 +233,7 @@ static int url_target(struct client_config *c, const char *spec, FILE *errf)
 		fprintf(errf, "tcpswarm client: target '%s': %s\n", spec, e);
 		return -1;
 	}
-	if (u.tls) {
-		fprintf(errf, "tcpswarm client: target '%s': https is not supported yet (give http://)\n", spec);
-		return -1;
-	}
+	c->tls |= u.tls; /* https: HTTP over TLS */
 	if (c->has_url) {
 		fprintf(errf, "tcpswarm client: target '%s': one URL target per run (its name may resolve to several addresses)\n",
 			spec);

@@ -21,6 +21,7 @@
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
 #include "client_internal.h"
+#include "tls_client.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -125,8 +126,15 @@ static void close_if_retired(struct cworker *w, struct cconn *c)
 		client_conn_close(w, c, c->flags & CF_RETIRE_SCHED ? CR_SCHEDULE : c->flags & CF_RETIRE_REQS ? CR_REQUESTS : CR_LIFETIME, 0);
 }
 
+static void opened(struct cworker *w, struct cconn *c);
+
 static void on_connected(struct cworker *w, struct cconn *c)
 {
+	if (client_tls_handshaking(w, c)) {
+		if (client_tls_step(w, c) > 0)
+			opened(w, c);
+		return;
+	}
 	int err = 0;
 	socklen_t el = sizeof(err);
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
@@ -137,6 +145,14 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	}
 	uint64_t us = (w->r.now_ns - c->t_next + 500) / 1000;
 	hist_record(&w->conn_lat, us);
+	/* --tls: the handshake first (still connecting: --connect-timeout and
+	 * --connect-inflight cover it), then the protocol's on_open */
+	if (!w->tls || client_tls_begin(w, c) > 0)
+		opened(w, c);
+}
+
+static void opened(struct cworker *w, struct cconn *c)
+{
 	w->inflight--;
 	c->state = CS_OPEN;
 	c->flags |= CF_WRITABLE;
@@ -214,6 +230,8 @@ static void publish(struct cworker *w)
 	hist_merge(&w->sh->lat_pending, &w->lat);
 	hist_merge(&w->sh->lat_total, &w->lat);
 	hist_merge(&w->sh->conn_lat_total, &w->conn_lat);
+	if (w->tls)
+		client_tls_publish(w);
 	wshared_add_honest(w->sh, &w->svc, &w->lag, &w->own_lag);
 	pthread_mutex_unlock(&w->sh->lock);
 	hist_reset(&w->lat);
@@ -447,6 +465,8 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	char perr[256] = "";
 	if (w->proto->init && w->proto->init(w, perr, sizeof(perr)) < 0)
 		return fail_new(w, rc, err, errcap, perr[0] ? perr : "out of memory");
+	if (cfg->tls && client_tls_init(w, perr, sizeof(perr)) < 0)
+		return fail_new(w, rc, err, errcap, perr);
 	/* slots stay untouched (state CS_IDLE is 0) until their connect starts,
 	 * so RSS growth over the run includes them */
 	return w;
@@ -465,6 +485,7 @@ void cworker_free(struct cworker *w)
 	if (w->life)
 		munmap(w->life, (size_t)w->nconns * sizeof(struct tw_node));
 	carry_destroy(&w->carry);
+	client_tls_free(w);
 	if (w->proto->free)
 		w->proto->free(w);
 	free(w->scratch);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client_internal.h"
+#include "tls_client.h"
 
 /* xorshift64*: per worker, so no shared state on the send path */
 static uint64_t rnd(struct cworker *w)
@@ -211,6 +212,8 @@ static void open_ended(struct cworker *w, struct cconn *c, enum close_reason why
 void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err)
 {
 	bool was_open = c->state == CS_OPEN;
+	if (w->tls) /* our own closes say close_notify; a handshake cut by the timeout is TLS's */
+		why = client_tls_end(w, c, why, why == CR_LIFETIME || why == CR_REQUESTS || why == CR_RUN_END);
 	if (c->state == CS_CONNECTING) {
 		w->inflight--;
 		if (why != CR_RUN_END) /* still connecting when the run ended: not a failure */
@@ -291,6 +294,8 @@ void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns, u
 
 ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)
 {
+	if (w->tls)
+		return client_tls_send(w, c, buf, len);
 	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n > 0) {
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
@@ -306,6 +311,8 @@ ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t 
 
 ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap)
 {
+	if (w->tls)
+		return client_tls_recv(w, c, buf, cap);
 	for (;;) {
 		ssize_t n = recv(c->fd, buf, cap, MSG_DONTWAIT);
 		if (n > 0) {

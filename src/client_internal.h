@@ -155,6 +155,7 @@ struct cworker {
 	bool unblocked;            /* sending because a full socket buffer or window freed */
 	struct rtt_ring *rtt;      /* --rtt-log ring of this worker, or NULL */
 	void *proto_state;         /* the protocol's per-worker state (init/free) */
+	struct ctls *tls;          /* --tls: the SSL objects by slot (tls_client.c), or NULL */
 };
 
 /* Our own churn close is due: the protocols send nothing more. */

@@ -53,6 +53,8 @@ static void final_histograms(struct wshared *sh, unsigned n, struct run_report *
 		pthread_mutex_lock(&sh[i].lock);
 		hist_merge(r->lat, &sh[i].lat_total);
 		hist_merge(r->conn_lat, &sh[i].conn_lat_total);
+		if (r->hs_lat)
+			hist_merge(r->hs_lat, &sh[i].hs_lat_total);
 		pthread_mutex_unlock(&sh[i].lock);
 	}
 }
@@ -132,6 +134,8 @@ static int client_prepare(void *ctx, struct run *run)
 	}
 	hist_reset(rep->lat);
 	hist_reset(rep->conn_lat);
+	if (cfg->tls && (rep->hs_lat = malloc(sizeof(struct hist))))
+		hist_reset(rep->hs_lat);
 	kstat_read_sockstat(&rep->sock_start); /* TIME-WAIT before: churn's growth is the end minus this */
 	if (cfg->rtt_log) {
 		char err[300];
@@ -212,6 +216,7 @@ static void client_cleanup(void *ctx, struct run *run)
 	if (run->rep) {
 		free(run->rep->lat);
 		free(run->rep->conn_lat);
+		free(run->rep->hs_lat);
 	}
 	srcset_free(&c->cfg->sources);
 }

@@ -27,6 +27,8 @@ static const char *const crnames[CR__COUNT] = {
 	[CR_LIFETIME] = "lifetime",             [CR_REQUESTS] = "requests_done",
 	[CR_REQUEST_TIMEOUT] = "request_timeout", [CR_IDLE_TIMEOUT] = "idle_timeout",
 	[CR_SCHEDULE] = "schedule",
+	[CR_TLS_CERT] = "tls_certificate",      [CR_TLS_PROTOCOL] = "tls_protocol",
+	[CR_TLS_TIMEOUT] = "tls_timeout",
 };
 
 enum errslot errslot_of(int err)

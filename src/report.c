@@ -236,6 +236,25 @@ static void kernel_lines(FILE *out, const struct run_report *r)
 	fputc('\n', out);
 }
 
+/* TLS: handshakes full and resumed (per second of the run), failures by
+ * reason, the handshake time after the connect (client). */
+static void tls_lines(FILE *out, const struct run_report *r)
+{
+	const struct totals *t = &r->tot;
+	uint64_t failed = t->tls_fail_cert + t->tls_fail_protocol + t->tls_fail_timeout;
+	if (!r->hs_lat && !t->tls_full && !t->tls_resumed && !failed)
+		return;
+	double s = r->duration_s > 0 ? r->duration_s : 1;
+	fprintf(out, "tls            handshakes %" PRIu64 " full (%.0f/s)  %" PRIu64 " resumed (%.0f/s)  failed %" PRIu64
+		" (certificate %" PRIu64 ", protocol %" PRIu64 ", timeout %" PRIu64 ")\n",
+		t->tls_full, (double)t->tls_full / s, t->tls_resumed, (double)t->tls_resumed / s, failed, t->tls_fail_cert,
+		t->tls_fail_protocol, t->tls_fail_timeout);
+	if (t->tls_alpn_missed)
+		fprintf(out, "  alpn         %" PRIu64 " handshakes agreed on none of --alpn\n", t->tls_alpn_missed);
+	if (r->hs_lat)
+		pct_line(out, "handshake", r->hs_lat, false);
+}
+
 static void memory_line(FILE *out, const struct run_report *r)
 {
 	if (r->peak_open == 0)
@@ -342,6 +361,7 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 	errors_line(out, t);
 	holding_line(out, r, cfg);
 	pct_line(out, "connect", r->conn_lat, false);
+	tls_lines(out, r);
 	if (cfg->rate > 0 || cfg->has_think || cfg->closed_loop) {
 		if (cfg->closed_loop)
 			fprintf(out, "closed loop    -r max: %" PRIu64 " in flight per connection; latency is service time\n",
@@ -431,6 +451,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64,
 		r->backlog_effective, cfg->backlog, t->listen_queue_peak);
 	syn_queue_line(out, r, cfg->backlog);
+	tls_lines(out, r);
 	if (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS) {
 		fprintf(out, "requests       answered %" PRIu64 " (%.0f/s)  malformed %" PRIu64 "\n", t->req_answered,
 			r->duration_s > 0 ? (double)t->req_answered / r->duration_s : 0.0, t->req_errors);

@@ -210,6 +210,31 @@ static void tail(struct jw *w, const struct run_report *r, const struct schedule
 	jw_arr_end(w);
 }
 
+/* "tls" in "connections": handshakes full and resumed, failures by reason,
+ * the handshake time (client); absent when the run had no TLS. */
+static void tls_json(struct jw *w, const struct run_report *r)
+{
+	const struct totals *t = &r->tot;
+	uint64_t failed = t->tls_fail_cert + t->tls_fail_protocol + t->tls_fail_timeout;
+	if (!r->hs_lat && !t->tls_full && !t->tls_resumed && !failed)
+		return;
+	double s = r->duration_s > 0 ? r->duration_s : 1;
+	jw_obj_begin(w, "tls");
+	jw_u64(w, "handshakes_full", t->tls_full);
+	jw_u64(w, "handshakes_resumed", t->tls_resumed);
+	jw_double(w, "full_per_s", (double)t->tls_full / s);
+	jw_double(w, "resumed_per_s", (double)t->tls_resumed / s);
+	jw_obj_begin(w, "failed");
+	jw_u64(w, "certificate", t->tls_fail_cert);
+	jw_u64(w, "protocol", t->tls_fail_protocol);
+	jw_u64(w, "timeout", t->tls_fail_timeout);
+	jw_obj_end(w);
+	jw_u64(w, "alpn_missed", t->tls_alpn_missed);
+	jw_obj_end(w);
+	if (r->hs_lat)
+		percentiles(w, "handshake_us", r->hs_lat, false);
+}
+
 /* "connections" of a client run: counts, reopens, close reasons, connect latency. */
 static void client_connections(struct jw *w, const struct run_report *r, const struct client_config *cfg)
 {
@@ -235,6 +260,7 @@ static void client_connections(struct jw *w, const struct run_report *r, const s
 	}
 	errors(w, t);
 	percentiles(w, "connect_latency_us", r->conn_lat, false);
+	tls_json(w, r);
 	jw_obj_end(w);
 }
 
@@ -453,6 +479,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "peak_open", r->peak_open);
 	jw_u64(&w, "failed", t->accept_errors);
 	errors(&w, t);
+	tls_json(&w, r);
 	jw_obj_end(&w);
 	jw_obj_begin(&w, "listener");
 	jw_i64(&w, "backlog_effective", r->backlog_effective);

@@ -25,6 +25,7 @@
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/reactor.h"
 #include "server_internal.h"
+#include "tls_server.h"
 
 /* The modes, by --mode: adding one is its file and a line here. */
 static const struct server_protocol *const server_protos[] = {
@@ -115,6 +116,8 @@ static void accept_from(struct sworker *w, unsigned li)
 			server_conn_close(w, fd, CR_IO_ERROR, -rc);
 			continue;
 		}
+		if (w->tls && server_tls_accept(w, fd) < 0)
+			continue;
 		server_watch_idle(w, fd, c);
 	}
 }
@@ -388,7 +391,7 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 	if (rc < 0 || add_listeners(w) < 0 ||
 	    carry_init(&w->carry, (uint32_t)ss->maxfd, SERVER_PEEK_BYTES) < 0 ||
 	    !(w->scratch = calloc(1, SERVER_PEEK_BYTES)) || (w->proto->init && w->proto->init(w) < 0) ||
-	    (ss->cfg->max_rate > 0 && throttle_init(w) < 0)) {
+	    (ss->cfg->max_rate > 0 && throttle_init(w) < 0) || (ss->cfg->tls_ctx && server_tls_init(w) < 0)) {
 		snprintf(err, errcap, "worker %u: cannot set up its reactor: %s", id, strerror(rc < 0 ? -rc : errno));
 		sworker_free(w);
 		return NULL;
@@ -412,6 +415,7 @@ void sworker_free(struct sworker *w)
 		if (c->state == SS_OPEN && c->owner == w->id)
 			server_conn_close(w, (int)fd, CR_RUN_END, 0);
 	}
+	server_tls_free(w);
 	if (w->conns)
 		munmap(w->conns, w->ss->maxfd * sizeof(struct sconn));
 	if (w->r.epfd >= 0)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "server_internal.h"
+#include "tls_server.h"
 #include "tcpswarm/proto_http.h"
 
 size_t server_conn_size(void) { return sizeof(struct sconn); }
@@ -14,6 +15,8 @@ size_t server_conn_size(void) { return sizeof(struct sconn); }
 void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err)
 {
 	struct sconn *c = server_conn_at(w, fd);
+	if (w->tls) /* close_notify when we end it ourselves */
+		server_tls_close(w, fd, why == CR_RUN_END || why == CR_IDLE_TIMEOUT || why == CR_REQUEST_TIMEOUT);
 	if (c->carry) {
 		carry_put(&w->carry, c->carry);
 		c->carry = 0;
@@ -34,6 +37,8 @@ void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err
 
 ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len)
 {
+	if (w->tls)
+		return server_tls_send(w, fd, buf, len);
 	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n >= 0) {
 		server_conn_at(w, fd)->flags |= SF_ACTIVE;
@@ -69,16 +74,25 @@ static ssize_t recv_flags(struct sworker *w, int fd, void *buf, size_t cap, int 
 
 ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap)
 {
+	if (w->tls)
+		return server_tls_recv(w, fd, buf, cap);
 	ssize_t n = recv_flags(w, fd, buf, cap, 0);
 	if (n > 0)
 		ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
 	return n;
 }
 
-ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap) { return recv_flags(w, fd, buf, cap, MSG_PEEK); }
+ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap)
+{
+	if (w->tls)
+		return server_tls_peek(w, fd, buf, cap);
+	return recv_flags(w, fd, buf, cap, MSG_PEEK);
+}
 
 int server_discard(struct sworker *w, int fd, size_t n)
 {
+	if (w->tls)
+		return server_tls_discard(w, fd, n);
 	/* MSG_TRUNC: TCP discards without copying; the buffer is there for
 	 * interceptors (ASan) that assume recv writes what it returns */
 	if (recv(fd, w->scratch, n, MSG_TRUNC | MSG_DONTWAIT) < 0) {

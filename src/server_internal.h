@@ -122,6 +122,7 @@ struct sworker {
 	struct swatch req_watch;  /* --request-timeout: connections with a request unfinished */
 	struct swatch idle_watch; /* --idle-timeout: every connection */
 	struct throttle *thr;  /* --max-rate (echo, sink); NULL when unset */
+	struct stls *tls;      /* --tls-cert: the SSL objects by fd (tls_server.c), or NULL */
 };
 
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return w->conns + fd; }

@@ -98,7 +98,7 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 			return;
 		if (owes_output(c) && server_flush(w, fd, c) <= 0)
 			return;
-		if (used == (size_t)n && reactor_read_drained((size_t)n, SERVER_PEEK_BYTES, events))
+		if (used == (size_t)n && !w->tls && reactor_read_drained((size_t)n, SERVER_PEEK_BYTES, events))
 			return; /* answered all a short peek held */
 	}
 }

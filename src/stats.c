@@ -17,6 +17,7 @@ struct wshared *wshared_alloc(size_t n)
 		hist_reset(&w[i].lat_pending);
 		hist_reset(&w[i].lat_total);
 		hist_reset(&w[i].conn_lat_total);
+		hist_reset(&w[i].hs_lat_total);
 		hist_reset(&w[i].svc_pending);
 		hist_reset(&w[i].svc_total);
 		hist_reset(&w[i].lag_pending);

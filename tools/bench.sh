@@ -6,6 +6,9 @@
 # per message (with send lag, latency and service p99) at the rows of issue 10.
 #   tools/bench.sh [BUILD_DIR]      (default: build, Release)
 #   tools/bench.sh --cpu [BUILD_DIR]   only the CPU-per-message section (3. below)
+#   tools/bench.sh --tls [N] [BUILD_DIR]
+#                                   only the TLS section (below): handshakes per second, full and
+#                                   resumed, and memory per idle TLS connection at N (default 10k)
 #   tools/bench.sh --scale [N] [BUILD_DIR]
 #                                   only the scale section (below): the most connections one
 #                                   client command holds against one server command (default N 1m)
@@ -13,6 +16,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=""
 CPU_ONLY=""
+TLS_N=""
+if [ "${1:-}" = --tls ]; then
+	shift
+	TLS_N=10000
+	if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+[kK]?$ ]]; then
+		TLS_N=$1
+		shift
+	fi
+	[[ $TLS_N =~ [kK]$ ]] && TLS_N=$((${TLS_N%[kK]} * 1000))
+fi
 if [ "${1:-}" = --cpu ]; then
 	shift
 	CPU_ONLY=1
@@ -57,6 +70,54 @@ server_stop() {
 	wait "$SERVER" || true
 	SERVER=""
 }
+
+# ===========================================================================
+# TLS section: tools/bench.sh --tls [N]   (default N = 10k)
+# Handshakes per second over loopback against tcpswarm's own TLS echo server
+# (RSA-2048 self-signed certificate made here, TLS 1.3): closed loop, each of
+# 64 connections closes after one answer and reconnects at once; full
+# handshakes, then the same with --tls-resume (every reconnect offers the
+# worker's newest ticket). Then memory per idle TLS connection: N
+# connections held idle (-r 0) with and without --tls, user bytes per
+# connection from each side's JSON (RSS growth over the connections held),
+# and what TLS adds over the plain slot.
+# ===========================================================================
+if [ -n "$TLS_N" ]; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/tls.key" -out "$W/tls.pem" -days 2 -subj /CN=localhost \
+		2>/dev/null || { echo "bench --tls: openssl req failed" >&2; exit 1; }
+	TLS_SRV=(--tls-cert "$W/tls.pem" --tls-key "$W/tls.key")
+	echo "tcpswarm TLS bench: loopback, $(nproc) CPUs, $(openssl version | cut -d' ' -f1-2), $(uname -r)"
+	for mode in full resumed; do
+		extra=()
+		[ $mode = resumed ] && extra=(--tls-resume)
+		server_start "${TLS_SRV[@]}"
+		timeout 60 "$BIN" client "127.0.0.1:$PORT" --tls --insecure "${extra[@]}" -c 64 -r max --conn-requests 1 \
+			-T 5s -q --json "$W/hs.json" >/dev/null 2>&1 || true
+		server_stop
+		jq -r --arg m $mode '.connections as $c | "handshakes \($m):  \($c.tls.full_per_s + $c.tls.resumed_per_s | floor)/s" +
+			" (\($c.tls.handshakes_full) full, \($c.tls.handshakes_resumed) resumed in \(.duration_s * 10 | floor / 10) s;" +
+			" handshake p50 \($c.handshake_us.p50) us, p99 \($c.handshake_us.p99) us; failed" +
+			" \($c.tls.failed.certificate + $c.tls.failed.protocol + $c.tls.failed.timeout))"' "$W/hs.json"
+	done
+	for t in plain tls; do
+		srv=() cli=()
+		[ $t = tls ] && srv=("${TLS_SRV[@]}") cli=(--tls --insecure)
+		server_start "${srv[@]}" --max-conns "$TLS_N"
+		timeout 120 "$BIN" client "127.0.0.1:$PORT" "${cli[@]}" -c "$TLS_N" -r 0 --connect-rate 5k -T $((TLS_N / 5000 + 6))s \
+			-q --json "$W/idle-$t.json" >/dev/null 2>&1 || true
+		server_stop
+		cp "$W/server.json" "$W/idle-$t-server.json"
+		printf 'idle %-5s      %s connections held: client %s B, server %s B user memory per connection\n' $t \
+			"$(jq .connections.peak_open "$W/idle-$t.json")" "$(jq '.memory.user_bytes_per_conn | floor' "$W/idle-$t.json")" \
+			"$(jq '.memory.user_bytes_per_conn | floor' "$W/idle-$t-server.json")"
+	done
+	echo "tls adds:       client $(jq -n --slurpfile a "$W/idle-tls.json" --slurpfile b "$W/idle-plain.json" \
+		'$a[0].memory.user_bytes_per_conn - $b[0].memory.user_bytes_per_conn | floor') B, server" \
+		"$(jq -n --slurpfile a "$W/idle-tls-server.json" --slurpfile b "$W/idle-plain-server.json" \
+			'$a[0].memory.user_bytes_per_conn - $b[0].memory.user_bytes_per_conn | floor') B per idle connection" \
+		"(SSL object and session; SSL_MODE_RELEASE_BUFFERS: no record buffers while idle)"
+	exit 0
+fi
 
 # ===========================================================================
 # Scale section: tools/bench.sh --scale [N]   (default N = 1m)

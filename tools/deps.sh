@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-for p in cmake gcc make libcmocka-dev zlib1g-dev jq iproute2 procps iptables "$@"; do
+for p in cmake gcc make libcmocka-dev zlib1g-dev libssl-dev openssl jq iproute2 procps iptables "$@"; do
 	have_pkg "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -122,6 +122,10 @@ struct client_config {
 	bool has_conns;         /* -c given (else the conn schedule's peak sets it) */
 	bool has_reconnect;     /* --reconnect given */
 	struct find_spec find;  /* --find, --slo, --step (cli_find.c) */
+	/* TLS (tls.h): --tls, --sni, --ca, --insecure, --alpn, --tls-resume */
+	bool tls, tls_insecure, tls_resume;
+	const char *tls_sni, *tls_ca, *tls_alpn;
+	struct ssl_ctx_st *tls_ctx; /* built after argv, shared read-only by the workers */
 };
 
 struct server_config {
@@ -142,6 +146,8 @@ struct server_config {
 	uint64_t idle_timeout_us;    /* nothing read or written this long closes it (0: off) */
 	double max_rate;          /* --max-rate: requests a second over all workers (0: unthrottled) */
 	uint64_t max_rate_frame;  /* echo/sink: bytes one request counts for (the client's --payload) */
+	const char *tls_cert, *tls_key; /* --tls-cert, --tls-key: TLS in every mode (tls.h) */
+	struct ssl_ctx_st *tls_ctx;     /* built after argv, shared read-only by the workers */
 };
 
 #endif

@@ -34,6 +34,9 @@ enum close_reason {
 	CR_REQUEST_TIMEOUT, /* server: a request unfinished for --request-timeout */
 	CR_IDLE_TIMEOUT,    /* server: nothing read or written for --idle-timeout */
 	CR_SCHEDULE,        /* closed by us: --conn-schedule fell (nothing in flight) */
+	CR_TLS_CERT,        /* TLS handshake failed on a certificate (ours refused, or theirs) */
+	CR_TLS_PROTOCOL,    /* TLS handshake failed otherwise (versions, ciphers, a bad record) */
+	CR_TLS_TIMEOUT,     /* client: TLS handshake still going at --connect-timeout */
 	CR__COUNT
 };
 
@@ -69,7 +72,13 @@ enum close_reason {
 	COUNTER(conn_reopened, sum)       /* client: established again on a slot that had been open */ \
 	COUNTER(req_not_sent, sum)        /* client: intended while the slot's connection was down */ \
 	COUNTER(outage_ns, max)           /* client: a worker's longest time with no connection open */ \
-	COUNTER(cpu_ns, sum)              /* CPU time of the worker threads (thread clock) */
+	COUNTER(cpu_ns, sum)              /* CPU time of the worker threads (thread clock) */ \
+	COUNTER(tls_full, sum)            /* TLS handshakes completed with a full exchange */ \
+	COUNTER(tls_resumed, sum)         /* TLS handshakes completed resuming a session */ \
+	COUNTER(tls_fail_cert, sum)       /* TLS handshakes failed: certificate */ \
+	COUNTER(tls_fail_protocol, sum)   /* TLS handshakes failed: protocol */ \
+	COUNTER(tls_fail_timeout, sum)    /* client: TLS handshakes cut by --connect-timeout */ \
+	COUNTER(tls_alpn_missed, sum)     /* client: handshakes where no --alpn protocol was agreed */
 
 typedef _Atomic uint64_t ctr_t;
 

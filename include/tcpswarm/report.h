@@ -50,6 +50,7 @@ struct run_report {
 	uint64_t peak_open;
 	struct hist *lat;      /* request latency, whole run (client) */
 	struct hist *conn_lat; /* connect latency (client) */
+	struct hist *hs_lat;   /* TLS handshake time after the connect (client --tls), or NULL */
 	uint64_t start_ns;     /* monotonic start of the run */
 	struct series series;
 	struct klimits limits;

@@ -23,6 +23,7 @@ struct wshared {
 	struct hist lat_pending;           /* request latency since last take */
 	struct hist lat_total;
 	struct hist conn_lat_total;        /* connect latency, whole run */
+	struct hist hs_lat_total;          /* client --tls: TLS handshake time, whole run */
 	struct hist svc_pending, svc_total; /* client: service time (from the actual send) */
 	struct hist lag_pending, lag_total; /* client: send lag (actual minus intended) */
 	struct hist own_pending, own_total; /* client: send lag of requests free to leave */

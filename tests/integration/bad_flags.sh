@@ -65,7 +65,15 @@ expect_usage_error "cannot resolve 'no-such-host.invalid'" client no-such-host.i
 expect_usage_error "cannot resolve 'no-such-host.invalid'" client http://no-such-host.invalid/
 expect_usage_error "has no IPv6 address" client -6 localhost:80
 expect_usage_error "a URL target is for --proto http" client --proto dns http://127.0.0.1:1/
-expect_usage_error "https is not supported" client https://127.0.0.1:1/
+# issue 14: TLS, one case per option
+expect_usage_error "option --ca: '/nonexistent.pem'" client --tls --ca /nonexistent.pem 127.0.0.1:1
+expect_usage_error "option --sni: needs --tls" client --sni example.com 127.0.0.1:1
+expect_usage_error "option --tls-resume: needs --tls" client --tls-resume 127.0.0.1:1
+expect_usage_error "options --insecure and --ca exclude each other" client --tls --insecure --ca /etc/hosts 127.0.0.1:1
+expect_usage_error "option --alpn: 'h2,,x'" client --tls --insecure --alpn h2,,x 127.0.0.1:1
+expect_usage_error "option --tls-cert: needs --tls-key" server --tls-cert /etc/hosts
+expect_usage_error "option --tls-key: needs --tls-cert" server --tls-key /etc/hosts
+expect_usage_error "option --tls-cert: '/nonexistent.pem'" server --tls-cert /nonexistent.pem --tls-key /etc/hosts
 # a URL is parsed as a URL: not the IPv6-without-brackets message
 timeout 5 "$BIN" client http://127.0.0.1:1 -T 1s -q >/dev/null 2>"$WORK/err" || true
 ! grep -q "without brackets" "$WORK/err" || fail "URL target: $(cat "$WORK/err")"

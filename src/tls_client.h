@@ -1,0 +1,31 @@
+/* The client engine's TLS layer (tls_client.c): one SSL object per
+ * connection slot in a side array of the worker (the slot stays 64 bytes),
+ * the handshake after the TCP connect, and the transport calls
+ * client_send/client_recv hand over to when --tls is on. */
+#ifndef TCPSWARM_TLS_CLIENT_H
+#define TCPSWARM_TLS_CLIENT_H
+
+#include "client_internal.h"
+
+/* Per worker, when cfg->tls: -1 with a message in err. */
+int client_tls_init(struct cworker *w, char *err, size_t errcap);
+void client_tls_free(struct cworker *w);
+/* The TCP connect of c completed and its TLS handshake goes on. */
+bool client_tls_handshaking(const struct cworker *w, const struct cconn *c);
+/* After the TCP connect: starts the handshake and takes its first step;
+ * then on each event of the slot. 1: done (counted, its time recorded),
+ * 0: waits for the socket, -1: failed (the connection is closed). */
+int client_tls_begin(struct cworker *w, struct cconn *c);
+int client_tls_step(struct cworker *w, struct cconn *c);
+/* At every end of c (client_conn_end): frees its SSL object; a handshake
+ * cut by the connect timeout is counted as a TLS timeout, which it
+ * returns as the reason. notify: send close_notify (our own close). */
+enum close_reason client_tls_end(struct cworker *w, struct cconn *c, enum close_reason why, bool notify);
+/* The handshake histogram into the worker's shared slot (the caller
+ * holds w->sh->lock), and reset. */
+void client_tls_publish(struct cworker *w);
+/* client_send and client_recv over TLS, with their results. */
+ssize_t client_tls_send(struct cworker *w, struct cconn *c, const void *buf, size_t len);
+ssize_t client_tls_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap);
+
+#endif

@@ -1,0 +1,163 @@
+/* The server's TLS layer: SSL objects by descriptor, the handshake done
+ * by the first read or peek, and the TLS transport. A worker's SSL objects
+ * are its own (its connection table is, too); the SSL_CTX is shared
+ * read-only. */
+#include "tls_server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "tcpswarm/tls.h"
+
+struct stls {
+	struct ssl_st **ssl; /* maxfd, lazily mapped like the connection table */
+};
+
+int server_tls_init(struct sworker *w)
+{
+	struct stls *t = calloc(1, sizeof(*t));
+	void *m = t ? mmap(NULL, w->ss->maxfd * sizeof(*t->ssl), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+		    : MAP_FAILED;
+	if (m == MAP_FAILED) {
+		free(t);
+		return -1;
+	}
+	t->ssl = m;
+	w->tls = t;
+	return 0;
+}
+
+void server_tls_free(struct sworker *w)
+{
+	if (!w->tls)
+		return;
+	munmap(w->tls->ssl, w->ss->maxfd * sizeof(*w->tls->ssl));
+	free(w->tls);
+	w->tls = NULL;
+}
+
+int server_tls_accept(struct sworker *w, int fd)
+{
+	if (!(w->tls->ssl[fd] = tls_conn_new(w->ss->cfg->tls_ctx, fd, true, NULL, NULL))) {
+		server_conn_close(w, fd, CR_IO_ERROR, ENOMEM);
+		return -1;
+	}
+	return 0;
+}
+
+void server_tls_close(struct sworker *w, int fd, bool notify)
+{
+	tls_conn_free(w->tls->ssl[fd], notify);
+	w->tls->ssl[fd] = NULL;
+}
+
+/* The handshake, until it completes: 1 done, 0 wait, -1 closed. */
+static int handshake(struct sworker *w, int fd, struct ssl_st *s)
+{
+	enum tls_fail why = TLS_FAIL_PROTOCOL;
+	int err = 0;
+	int rc = tls_handshake(s, &why, &err);
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		if (err || why == TLS_FAIL_CLOSED) { /* the peer went away mid-handshake: not TLS's fault */
+			server_conn_close(w, fd, err ? close_reason_of(err) : CR_PEER_CLOSED, err);
+			return -1;
+		}
+		ctr_add(why == TLS_FAIL_CERT ? &w->sh->c.tls_fail_cert : &w->sh->c.tls_fail_protocol, 1);
+		server_conn_close(w, fd, why == TLS_FAIL_CERT ? CR_TLS_CERT : CR_TLS_PROTOCOL, 0);
+		return -1;
+	}
+	ctr_add(tls_resumed(s) ? &w->sh->c.tls_resumed : &w->sh->c.tls_full, 1);
+	return 1;
+}
+
+/* The connection's SSL object once its handshake is done, else NULL with
+ * *rc the result to return (0: wait, -1: closed). */
+static struct ssl_st *ready(struct sworker *w, int fd, ssize_t *rc)
+{
+	struct ssl_st *s = w->tls->ssl[fd];
+	if (s && tls_done(s))
+		return s;
+	if (!s) { /* not reached: an accepted connection without one was closed */
+		server_conn_close(w, fd, CR_IO_ERROR, 0);
+		*rc = -1;
+		return NULL;
+	}
+	int h = handshake(w, fd, s);
+	*rc = h < 0 ? -1 : 0;
+	return h > 0 ? s : NULL;
+}
+
+/* A failed call's end: the connection closed with its reason; -1. */
+static ssize_t failed(struct sworker *w, int fd, ssize_t n, int err)
+{
+	if (n == TLS_EOF)
+		server_conn_close(w, fd, CR_PEER_CLOSED, 0);
+	else
+		server_conn_close(w, fd, err ? close_reason_of(err) : CR_PROTOCOL, err);
+	return -1;
+}
+
+ssize_t server_tls_send(struct sworker *w, int fd, const void *buf, size_t len)
+{
+	ssize_t rc = 0;
+	struct ssl_st *s = ready(w, fd, &rc);
+	if (!s)
+		return rc;
+	int err = 0;
+	ssize_t n = tls_write(s, buf, len, &err);
+	if (n >= 0) { /* TLS_AGAIN is 0: the peer is not reading; the carry retries the same bytes */
+		server_conn_at(w, fd)->flags |= SF_ACTIVE;
+		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
+		return n;
+	}
+	return failed(w, fd, n, err);
+}
+
+/* recv or peek: TLS_AGAIN as 0 (nothing now), an end or error closes. */
+static ssize_t read_or_peek(struct sworker *w, int fd, void *buf, size_t cap, bool peek)
+{
+	ssize_t rc = 0;
+	struct ssl_st *s = ready(w, fd, &rc);
+	if (!s)
+		return rc;
+	int err = 0;
+	ssize_t n = peek ? tls_peek(s, buf, cap, &err) : tls_read(s, buf, cap, &err);
+	if (n > 0) {
+		server_conn_at(w, fd)->flags |= SF_ACTIVE; /* for --idle-timeout */
+		return n;
+	}
+	return n == TLS_AGAIN ? 0 : failed(w, fd, n, err);
+}
+
+ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap)
+{
+	ssize_t n = read_or_peek(w, fd, buf, cap, false);
+	if (n > 0)
+		ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
+	return n;
+}
+
+/* One record at most (SSL_peek): a request split over two records waits
+ * for the next edge (tcpswarm's client writes each request in one). */
+ssize_t server_tls_peek(struct sworker *w, int fd, void *buf, size_t cap)
+{
+	return read_or_peek(w, fd, buf, cap, true);
+}
+
+int server_tls_discard(struct sworker *w, int fd, size_t n)
+{
+	/* the bytes were peeked: they are decrypted and buffered, so this read
+	 * takes them without touching the socket */
+	int err = 0;
+	ssize_t got = tls_read(w->tls->ssl[fd], w->scratch, n, &err);
+	if (got != (ssize_t)n) {
+		server_conn_close(w, fd, CR_IO_ERROR, err);
+		return -1;
+	}
+	ctr_add(&w->sh->c.bytes_in, n);
+	return 0;
+}
