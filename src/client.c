@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -354,6 +355,7 @@ void *cworker_main(void *arg)
 	end_slots(w);
 	publish(w);
 	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
+	setpriority(PRIO_PROCESS, 0, 10); /* this thread only: the teardown yields to the parent's report and the shell */
 	close_all(w);
 	return NULL;
 }

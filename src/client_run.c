@@ -237,6 +237,7 @@ int client_run(struct client_config *cfg)
 		.drains = true,
 		.drain_ns = cfg->drain_us * 1000,
 		.start_fail_status = 1,
+		.report_before_teardown = true,
 		.ctx = &c,
 		.planned = client_planned,
 		.prepare = client_prepare,
