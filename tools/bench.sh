@@ -224,6 +224,15 @@ if [ -n "$SCALE" ]; then
 	wait "$CLIENT" || crc=$?
 	CLIENT=""
 	stop_s=$([ -n "${stop_t0:-}" ] && awk -v a="$stop_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }' || echo "?")
+	# the client's workers finish closing on their own: let them (the server stopped now would
+	# close the rest itself, as the active closer, and leave TIME-WAIT on its side)
+	tw_exit=$(sockstat_tcp tw)
+	td=0
+	while [ "$(sockstat_tcp inuse)" -gt $((BASE_INUSE + 1000)) ] && [ $td -lt 600 ]; do
+		sleep 0.1
+		td=$((td + 1))
+	done
+	teardown="the client's teardown ended $(awk -v t=$td 'BEGIN { printf "%.1f", t / 10 }') s after it exited (TCP+TCP6 inuse $(sockstat_tcp inuse)); TIME-WAIT $tw_exit at its exit, $(sockstat_tcp tw) after"
 	kill -INT "$SERVER" 2>/dev/null || true
 	src=0
 	wait "$SERVER" || src=$?
@@ -236,6 +245,7 @@ if [ -n "$SCALE" ]; then
 		+ (if .connections.time_to_all_s then "; all up in \(.connections.time_to_all_s * 10 | round / 10) s = \(.connections.conn_per_s | floor) conn/s" else "; not all established" end)
 		+ "; connect p99 \(.connections.connect_latency_us.p99) us"' "$W/client.json"
 	jq -r --arg s "$stop_s" '"stop:           the client exited \($s) s after SIGINT; it counts \(.connections.closed_by // {} | to_entries | map("\(.key) \(.value)") | join(", ")) closed of \(.connections.established) established"' "$W/client.json"
+	echo "teardown:       $teardown"
 	jq -r --arg c "$CLOSE" '.left_on_host // empty | "left behind:    (--close \($c), as the client reported) TIME-WAIT \(.time_wait) of tcp_max_tw_buckets \(.tcp_max_tw_buckets), orphans \(.orphans), TCP in use \(.tcp_inuse), \(.teardown_processes) worker processes still closing"' "$W/client.json"
 	[ -s "$W/server.json" ] && jq -r '"server:         accepted \(.connections.accepted), peak open \(.connections.peak_open), \(.processes) server processes"' "$W/server.json"
 	if [ -n "$HOLD_INUSE" ]; then
