@@ -355,7 +355,7 @@ void *cworker_main(void *arg)
 	end_slots(w);
 	publish(w);
 	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
-	setpriority(PRIO_PROCESS, 0, 10); /* this thread only: the teardown yields to the parent's report and the shell */
+	setpriority(PRIO_PROCESS, 0, 19); /* this thread only: the teardown yields to the parent's report and the shell */
 	close_all(w);
 	return NULL;
 }

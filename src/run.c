@@ -32,7 +32,7 @@
  * closes in their exit). */
 #define EXIT_GRACE_MS 60000
 #define PUBLISH_WAIT_MS 30000
-#define TEARDOWN_WAIT_MS 500
+#define TEARDOWN_WAIT_MS 250
 
 struct run_ctl *run_ctl_alloc(void)
 {
