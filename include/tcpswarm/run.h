@@ -64,7 +64,7 @@ struct run_role {
 	bool drains;                      /* after the load: PHASE_DRAIN until answered + errors >= sent */
 	uint64_t drain_ns;                /* at most this long */
 	int start_fail_status;            /* exit status (and child exit) when a worker cannot start */
-	bool report_before_teardown;      /* worker processes: report once all published, wait ~1 s for their exits, not more */
+	bool report_before_teardown;      /* worker processes: report once all published, wait 250 ms for their exits, not more */
 	void *ctx;                        /* passed to every hook below */
 
 	/* After the process plan: 0, or -1 (refused, message printed). */
