@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tcpswarm/fanout.h"
 #include "tcpswarm/kstat.h"
@@ -43,6 +44,7 @@ struct run_ctl *run_ctl_alloc(void)
 	atomic_init(&c->phase, PHASE_RUN);
 	c->start_ns = c->end_ns = 0;
 	c->rtt = NULL;
+	c->parent_pid = (int)getpid();
 	return c;
 }
 
@@ -335,8 +337,8 @@ static int execute(struct run_state *s)
 		drain(s);
 	monitor_end_load(&s->mon);
 	stop_workers(s);
-	kstat_read_sockstat(&s->rep.sock_after); /* what the run leaves: TIME-WAIT, orphans, sockets still closing */
 	s->rep.duration_s = (double)(mono_ns() - run->ctl->start_ns) / 1e9;
+	kstat_read_sockstat(&s->rep.sock_after); /* what the run leaves: TIME-WAIT, orphans, sockets still closing */
 	monitor_finish(&s->mon);
 	totals_collect(run->sh, run->workers, &s->rep.tot);
 	if (s->died[0]) {

@@ -30,6 +30,7 @@ struct run_ctl {
 	uint64_t start_ns;    /* monotonic */
 	uint64_t end_ns;      /* end of the load: no request is intended after it */
 	struct rtt_ring *rtt; /* --rtt-log: one ring per worker (global id), or NULL */
+	int parent_pid;       /* the run's own process: workers elsewhere are worker processes */
 };
 
 /* NULL if the mapping fails. */
