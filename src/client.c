@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -373,6 +374,8 @@ void *cworker_main(void *arg)
 	end_slots(w);
 	publish(w);
 	atomic_store_explicit(&w->sh->done, 1, memory_order_release);
+	if (getpid() != w->ctl->parent_pid) /* a worker process: its teardown yields to the parent's report and the shell */
+		setpriority(PRIO_PROCESS, 0, 19); /* this thread only */
 	close_all(w);
 	return NULL;
 }

@@ -112,6 +112,22 @@ int fanout_wait(struct fanout *f, int timeout_ms)
 	return bad;
 }
 
+size_t fanout_reap_until(struct fanout *f, uint64_t deadline_ns)
+{
+	struct timespec step = {0, 5000000};
+	for (;;) {
+		size_t left = 0;
+		for (size_t k = 0; k < f->n; k++) {
+			if (!f->reaped[k] && waitpid(f->pids[k], &f->status[k], WNOHANG) == f->pids[k])
+				f->reaped[k] = true;
+			left += !f->reaped[k];
+		}
+		if (!left || mono_ns() >= deadline_ns)
+			return left;
+		nanosleep(&step, NULL);
+	}
+}
+
 long fanout_lost_figures(const struct fanout *f, const struct wshared *sh, unsigned per_proc, char *msg, size_t cap)
 {
 	for (size_t k = 0; k < f->n; k++) {

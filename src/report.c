@@ -345,6 +345,26 @@ static void holding_line(FILE *out, const struct run_report *r, const struct cli
 			t->req_not_sent);
 }
 
+/* What the run left on the host as the report is written: TIME-WAIT beside
+ * its ceiling (at the ceiling the kernel skips TIME-WAIT: TCPTimeWaitOverflow),
+ * orphans, and the worker processes still closing their sockets. */
+static void left_on_host_line(FILE *out, const struct run_report *r)
+{
+	const struct sockstat *a = &r->sock_after;
+	if (!a->present[SS_TCP_TW])
+		return;
+	int64_t tw_max = r->limits.n[KL_TCP_MAX_TW_BUCKETS] ? r->limits.v[KL_TCP_MAX_TW_BUCKETS][0] : -1;
+	fprintf(out, "left on host   TIME-WAIT %" PRIu64, a->v[SS_TCP_TW]);
+	if (tw_max > 0)
+		fprintf(out, " of tcp_max_tw_buckets %" PRId64 " (%.0f%%)", tw_max, 100.0 * (double)a->v[SS_TCP_TW] / (double)tw_max);
+	fprintf(out, ", orphans %" PRIu64 ", TCP sockets in use %" PRIu64, a->v[SS_TCP_ORPHAN],
+		a->v[SS_TCP_INUSE] + a->v[SS_TCP6_INUSE]);
+	if (r->teardown_procs)
+		fprintf(out, "; %u worker process%s still closing (they end on their own)", r->teardown_procs,
+			r->teardown_procs == 1 ? "" : "es");
+	fputc('\n', out);
+}
+
 void report_summary_client(FILE *out, const struct run_report *r, const struct client_config *cfg)
 {
 	const struct totals *t = &r->tot;
@@ -380,6 +400,7 @@ void report_summary_client(FILE *out, const struct run_report *r, const struct c
 	}
 	memory_line(out, r);
 	kernel_lines(out, r);
+	left_on_host_line(out, r);
 	diagnosis_lines(out, r);
 	for (int i = 0; i < r->ngate_fail; i++)
 		fprintf(out, "gate failed    %s\n", r->gate_fail[i]);

@@ -136,6 +136,24 @@ static void kernel(struct jw *w, const struct run_report *r)
 }
 
 /* "by_rcode" (dns) or "by_status" (http): non-zero counts only. */
+/* What the run left on the host as the report was written (sockstat after
+ * the stop) beside the kernel's ceilings; teardown_processes: worker
+ * processes still closing their sockets then. */
+static void left_on_host(struct jw *w, const struct run_report *r)
+{
+	const struct sockstat *a = &r->sock_after;
+	if (!a->present[SS_TCP_TW])
+		return;
+	jw_obj_begin(w, "left_on_host");
+	jw_u64(w, "time_wait", a->v[SS_TCP_TW]);
+	jw_u64(w, "orphans", a->v[SS_TCP_ORPHAN]);
+	jw_u64(w, "tcp_inuse", a->v[SS_TCP_INUSE] + a->v[SS_TCP6_INUSE]);
+	jw_i64(w, "tcp_max_tw_buckets", lim0(r, KL_TCP_MAX_TW_BUCKETS));
+	jw_i64(w, "tcp_max_orphans", lim0(r, KL_TCP_MAX_ORPHANS));
+	jw_u64(w, "teardown_processes", r->teardown_procs);
+	jw_obj_end(w);
+}
+
 static void answers(struct jw *w, const struct totals *t, bool dns)
 {
 	jw_obj_begin(w, dns ? "by_rcode" : "by_status");
@@ -419,6 +437,7 @@ int report_json_client(const char *path, const struct run_report *r, const struc
 	honest(&w, r);
 	const struct sched_part conns = {cfg->conn_sched.n ? &cfg->conn_sched : NULL, cfg->shard.index, cfg->shard.count};
 	tail(&w, r, cfg->rate_sched.n ? &cfg->rate_sched : NULL, &conns);
+	left_on_host(&w, r);
 	jw_arr_begin(&w, "gates_failed");
 	for (int i = 0; i < r->ngate_fail; i++)
 		jw_str(&w, NULL, r->gate_fail[i]);

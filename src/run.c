@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tcpswarm/fanout.h"
+#include "tcpswarm/kstat.h"
 #include "tcpswarm/metrics.h"
 #include "tcpswarm/monitor.h"
 #include "tcpswarm/procplan.h"
@@ -22,10 +24,16 @@
 /* Descriptors beyond the workers' own: stdio, report files, spares. */
 
 /* Closing 20k sockets takes a process about half a second alone, several
- * seconds with dozens of processes on few CPUs; killing one after it has
- * published its figures loses nothing, but a clean exit is nicer. */
+ * seconds with dozens of processes on few CPUs (a million: 10-25 s, the
+ * kernel's tcp_close, FIN or RST, and the server's side of it on loopback);
+ * killing one after it has published its figures loses nothing, but a clean
+ * exit is nicer. A role that reports before the teardown waits only
+ * TEARDOWN_WAIT_MS for the exits: the rest finish closing on their own (they
+ * die with the parent, PR_SET_PDEATHSIG, and the kernel completes the
+ * closes in their exit). */
 #define EXIT_GRACE_MS 60000
 #define PUBLISH_WAIT_MS 30000
+#define TEARDOWN_WAIT_MS 250
 
 struct run_ctl *run_ctl_alloc(void)
 {
@@ -36,6 +44,7 @@ struct run_ctl *run_ctl_alloc(void)
 	atomic_init(&c->phase, PHASE_RUN);
 	c->start_ns = c->end_ns = 0;
 	c->rtt = NULL;
+	c->parent_pid = (int)getpid();
 	return c;
 }
 
@@ -261,7 +270,10 @@ static void stop_workers(struct run_state *s)
 	/* workers publish their figures, then close their sockets (seconds
 	 * at a million): wait for the figures, then give the exits time */
 	wait_published(s->run.sh, s->run.workers, &s->fo, PUBLISH_WAIT_MS);
-	fanout_wait(&s->fo, EXIT_GRACE_MS);
+	if (s->role->report_before_teardown)
+		s->rep.teardown_procs = (unsigned)fanout_reap_until(&s->fo, mono_ns() + TEARDOWN_WAIT_MS * 1000000ULL);
+	else
+		fanout_wait(&s->fo, EXIT_GRACE_MS);
 	if (!s->died[0])
 		fanout_lost_figures(&s->fo, s->run.sh, s->run.per_proc, s->died, sizeof(s->died));
 }
@@ -326,6 +338,7 @@ static int execute(struct run_state *s)
 	monitor_end_load(&s->mon);
 	stop_workers(s);
 	s->rep.duration_s = (double)(mono_ns() - run->ctl->start_ns) / 1e9;
+	kstat_read_sockstat(&s->rep.sock_after); /* what the run leaves: TIME-WAIT, orphans, sockets still closing */
 	monitor_finish(&s->mon);
 	totals_collect(run->sh, run->workers, &s->rep.tot);
 	if (s->died[0]) {

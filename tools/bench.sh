@@ -127,7 +127,10 @@ fi
 # (-r 0) for SCALE_HOLD seconds (default 10) once all are up (or once the count
 # stops growing), then stops the client with SIGINT (it still writes its
 # summary and JSON) and the server with SIGINT.
-# Prints: established and held, time to all and conn/s (client JSON); the
+# Prints: established and held, time to all and conn/s (client JSON), conn/s
+# per 5-second slice (/proc/net/snmp ActiveOpens) and the connect phase's SYN
+# retransmits and listen overflows, the time to exit after SIGINT and what
+# was left behind (TIME-WAIT; SCALE_CLOSE=rst closes by RST instead); the
 # kernel's own counts during the hold (sockstat TCP inuse, and ss on the
 # server port); kernel memory per connection = slab growth (/proc/meminfo Slab
 # and SUnreclaim, idle baseline vs the hold) per socket and per loopback pair,
@@ -150,6 +153,11 @@ if [ -n "$SCALE" ]; then
 			/proc/net/sockstat /proc/net/sockstat6 2>/dev/null
 	}
 	meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+	snmp() { # FIELD of the Tcp: (or TcpExt: of netstat) table: ActiveOpens, CurrEstab, RetransSegs, TCPSynRetrans, ...
+		awk -v f="$1" '$1 == "Tcp:" || $1 == "TcpExt:" { if (!h[$1]) { for (i = 2; i <= NF; i++) c[$1, $i] = i; h[$1] = 1; next }
+			if (c[$1, f]) print $(c[$1, f]) }' /proc/net/snmp /proc/net/netstat
+	}
+	kcounters() { for k in ActiveOpens RetransSegs TCPSynRetrans ListenOverflows ListenDrops TCPTimeWaitOverflow; do echo "$k $(snmp $k)"; done; }
 	slab_snapshot() { # name bytes (slabs x pages per slab x page size)
 		awk -v pg="$(getconf PAGESIZE)" 'NR > 2 { printf "%s %.0f\n", $1, $15 * $6 * pg }' /proc/slabinfo 2>/dev/null || true
 	}
@@ -215,12 +223,16 @@ if [ -n "$SCALE" ]; then
 	BASE_FREE=$(meminfo_kb MemFree)
 	slab_snapshot >"$W/slab0"
 	echo "baseline:       TCP+TCP6 inuse $BASE_INUSE, tw $(sockstat_tcp tw); Slab $((BASE_SLAB / 1024)) MiB, SUnreclaim $((BASE_SUNR / 1024)) MiB"
-	echo "client:         $BIN client 127.0.0.1:$PORT -c $N -r 0 -T ${BUDGET}s -q --json client.json   (SIGINT after a ${HOLD} s hold)"
+	CLOSE=${SCALE_CLOSE:-fin} # SCALE_CLOSE=rst: the client's final teardown by RST
+	echo "client:         $BIN client 127.0.0.1:$PORT -c $N -r 0 -T ${BUDGET}s -q --close $CLOSE --json client.json   (SIGINT after a ${HOLD} s hold)"
+	kcounters >"$W/k0"
+	ao_last=$(snmp ActiveOpens)
 	t0=$(date +%s.%N)
-	timeout $((BUDGET + 60)) "$BIN" client "127.0.0.1:$PORT" -c "$N" -r 0 -T ${BUDGET}s -q --json "$W/client.json" \
-		>"$W/client.out" 2>"$W/client.err" &
+	timeout $((BUDGET + 60)) "$BIN" client "127.0.0.1:$PORT" -c "$N" -r 0 -T ${BUDGET}s -q --close "$CLOSE" \
+		--json "$W/client.json" >"$W/client.out" 2>"$W/client.err" &
 	CLIENT=$!
 	# connecting: watch the kernel's socket count (2 sockets per loopback connection)
+	# and its connects (ActiveOpens, system-wide) per 5-second slice, so the tail shows
 	want=$((BASE_INUSE + 2 * N))
 	best=0 best_t=0 sec=0 reached=0
 	while kill -0 "$CLIENT" 2>/dev/null; do
@@ -228,7 +240,12 @@ if [ -n "$SCALE" ]; then
 		sec=$((sec + 1))
 		now=$(sockstat_tcp inuse)
 		if [ "$now" -gt "$best" ]; then best=$now best_t=$sec; fi
-		[ $((sec % 5)) -eq 0 ] && echo "  ${sec} s: TCP+TCP6 inuse $now (~$(((now - BASE_INUSE) / 2)) connections)"
+		if [ $((sec % 5)) -eq 0 ]; then
+			ao=$(snmp ActiveOpens)
+			echo "  ${sec} s: TCP+TCP6 inuse $now (~$(((now - BASE_INUSE) / 2)) connections); this slice $(((ao - ao_last) / 5)) conn/s" \
+				"(ActiveOpens), SYN retransmits $(snmp TCPSynRetrans), ListenOverflows $(snmp ListenOverflows) (totals)"
+			ao_last=$ao
+		fi
 		# near the goal by the (system-wide, hence noisy) socket count: confirm on the server's port
 		if [ "$now" -ge $((want - N / 100 - 2000)) ] &&
 			[ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -ge "$N" ]; then
@@ -241,6 +258,8 @@ if [ -n "$SCALE" ]; then
 		fi
 	done
 	t_all=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	kcounters >"$W/k1"
+	echo "connect phase:  $(awk 'NR == FNR { a[$1] = $2; next } { printf "%s%s +%d", (n++ ? ", " : ""), $1, $2 - a[$1] }' "$W/k0" "$W/k1") (system-wide)"
 	if kill -0 "$CLIENT" 2>/dev/null; then
 		echo "holding:        $([ $reached = 1 ] && echo "all $N up" || echo "not all up") after ~${t_all} s (kernel view); holding ${HOLD} s"
 		sleep 2 # settle: the last handshakes' slab, epoll items
@@ -266,6 +285,15 @@ if [ -n "$SCALE" ]; then
 	wait "$CLIENT" || crc=$?
 	CLIENT=""
 	stop_s=$([ -n "${stop_t0:-}" ] && awk -v a="$stop_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }' || echo "?")
+	# the client's workers finish closing on their own: let them (the server stopped now would
+	# close the rest itself, as the active closer, and leave TIME-WAIT on its side)
+	tw_exit=$(sockstat_tcp tw)
+	td=0
+	while [ "$(sockstat_tcp inuse)" -gt $((BASE_INUSE + 1000)) ] && [ $td -lt 600 ]; do
+		sleep 0.1
+		td=$((td + 1))
+	done
+	teardown="the client's teardown ended $(awk -v t=$td 'BEGIN { printf "%.1f", t / 10 }') s after it exited (TCP+TCP6 inuse $(sockstat_tcp inuse)); TIME-WAIT $tw_exit at its exit, $(sockstat_tcp tw) after"
 	kill -INT "$SERVER" 2>/dev/null || true
 	src=0
 	wait "$SERVER" || src=$?
@@ -278,6 +306,8 @@ if [ -n "$SCALE" ]; then
 		+ (if .connections.time_to_all_s then "; all up in \(.connections.time_to_all_s * 10 | round / 10) s = \(.connections.conn_per_s | floor) conn/s" else "; not all established" end)
 		+ "; connect p99 \(.connections.connect_latency_us.p99) us"' "$W/client.json"
 	jq -r --arg s "$stop_s" '"stop:           the client exited \($s) s after SIGINT; it counts \(.connections.closed_by // {} | to_entries | map("\(.key) \(.value)") | join(", ")) closed of \(.connections.established) established"' "$W/client.json"
+	echo "teardown:       $teardown"
+	jq -r --arg c "$CLOSE" '.left_on_host // empty | "left behind:    (--close \($c), as the client reported) TIME-WAIT \(.time_wait) of tcp_max_tw_buckets \(.tcp_max_tw_buckets), orphans \(.orphans), TCP in use \(.tcp_inuse), \(.teardown_processes) worker processes still closing"' "$W/client.json"
 	[ -s "$W/server.json" ] && jq -r '"server:         accepted \(.connections.accepted), peak open \(.connections.peak_open), \(.processes) server processes"' "$W/server.json"
 	if [ -n "$HOLD_INUSE" ]; then
 		held=$(((HOLD_INUSE - BASE_INUSE) / 2))
@@ -316,6 +346,7 @@ if [ -n "$SCALE" ]; then
 			(.diagnosis[] | "                  \(.limit): \(.evidence)") end' "$W/client.json"
 	fi
 	wait_released
+	echo "TIME-WAIT left: $(sockstat_tcp tw) (tcp_max_tw_buckets $(cat /proc/sys/net/ipv4/tcp_max_tw_buckets); TCPTimeWaitOverflow +$(($(snmp TCPTimeWaitOverflow) - $(awk '$1 == "TCPTimeWaitOverflow" { print $2 }' "$W/k0"))) over the run)"
 	exit 0
 fi
 # ======================= end of the scale section ==========================

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct fanout {
@@ -25,6 +26,10 @@ long fanout_poll(struct fanout *f, char *msg, size_t cap);
 /* Waits for every child up to timeout_ms (real time), then SIGKILLs and
  * reaps the rest. Returns how many ended abnormally. */
 int fanout_wait(struct fanout *f, int timeout_ms);
+/* Reaps children as they end until none is left or the monotonic deadline
+ * passes; kills none. Returns how many are still running (those die with
+ * the parent, PR_SET_PDEATHSIG, and finish closing in the kernel). */
+size_t fanout_reap_until(struct fanout *f, uint64_t deadline_ns);
 /* After the stop: the first child that ended abnormally while its workers
  * (slots k*per_proc ..) had not published their end-of-run figures, with a
  * message; -1 if none. A child killed while closing its sockets after

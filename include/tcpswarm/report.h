@@ -57,6 +57,8 @@ struct run_report {
 	struct kcounters kdelta; /* whole run */
 	struct sockstat sock_end;
 	struct sockstat sock_start; /* client: before connecting (TIME-WAIT left by churn) */
+	struct sockstat sock_after; /* after the stop, as the report is written: what the run left on the host */
+	unsigned teardown_procs;    /* worker processes still closing their sockets when the report was written */
 	uint64_t outage_ns;    /* client: the shortest of the workers' longest outages */
 	/* memory: RSS growth over the connections held at the peak */
 	uint64_t rss_base, rss_at_peak;

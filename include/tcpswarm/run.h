@@ -30,6 +30,7 @@ struct run_ctl {
 	uint64_t start_ns;    /* monotonic */
 	uint64_t end_ns;      /* end of the load: no request is intended after it */
 	struct rtt_ring *rtt; /* --rtt-log: one ring per worker (global id), or NULL */
+	int parent_pid;       /* the run's own process: workers elsewhere are worker processes */
 };
 
 /* NULL if the mapping fails. */
@@ -65,6 +66,7 @@ struct run_role {
 	bool drains;                      /* after the load: PHASE_DRAIN until answered + errors >= sent */
 	uint64_t drain_ns;                /* at most this long */
 	int start_fail_status;            /* exit status (and child exit) when a worker cannot start */
+	bool report_before_teardown;      /* worker processes: report once all published, wait 250 ms for their exits, not more */
 	void *ctx;                        /* passed to every hook below */
 
 	/* After the process plan: 0, or -1 (refused, message printed). */
