@@ -289,7 +289,10 @@ void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns, u
 
 ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)
 {
-	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n;
+	do /* a signal is no error: retry (test_io_wrap closed the slot on EINTR) */
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
 		return n;
