@@ -53,6 +53,15 @@ static int check_options(const struct client_config *cfg, FILE *err)
 		fprintf(err, "tcpswarm client: option --connect-timeout: must be above 0 (e.g. 3s)\n");
 		return -1;
 	}
+	/* a gate no run can pass, a lag every run has: typos for a real bound */
+	if (cfg->has_max_p99 && cfg->max_p99_us == 0) {
+		fprintf(err, "tcpswarm client: option --max-p99: must be above 0 (e.g. 50ms)\n");
+		return -1;
+	}
+	if (cfg->max_send_lag_us == 0) {
+		fprintf(err, "tcpswarm client: option --max-send-lag: must be above 0 (e.g. 1ms)\n");
+		return -1;
+	}
 	return 0;
 }
 

@@ -103,12 +103,13 @@ int cli_value_processes(const char *v, unsigned *out, char *err, size_t cap)
 
 int cli_value_qtype(const char *v, int *out, char *err, size_t cap)
 {
-	int t = proto_dns_qtype_from_str(v);
-	if (t < 0) {
-		snprintf(err, cap, "'%s': expected A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a number 0-65535", v);
+	/* a number goes through units.c like every other (type 0 is reserved) */
+	int t = v[0] >= '0' && v[0] <= '9' ? -1 : proto_dns_qtype_from_str(v);
+	uint64_t u;
+	if (t < 0 && parse_bounded(v, 1, 65535, &u, "A, AAAA, MX, TXT, NS, CNAME, SOA, PTR, ANY or a type number 1-65535",
+				   err, cap) < 0)
 		return -1;
-	}
-	*out = t;
+	*out = t < 0 ? (int)u : t;
 	return 0;
 }
 

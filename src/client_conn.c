@@ -296,7 +296,10 @@ ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t 
 {
 	if (w->tls)
 		return client_tls_send(w, c, buf, len);
-	ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n;
+	do /* a signal is no error: retry (test_io_wrap closed the slot on EINTR) */
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
 		return n;

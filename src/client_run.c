@@ -2,6 +2,7 @@
  * before the start, the --rtt-log writer, and after the run the diagnosis,
  * the CI gates, the summary and the reports. */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,38 @@ static void gates(const struct client_config *cfg, struct run_report *r)
 				 "--max-p99 %" PRIu64 "us: p99 was %" PRIu64 "us over %" PRIu64 " answers", cfg->max_p99_us,
 				 p99, r->lat->count);
 	}
+}
+
+/* A worker killed mid-run never counted what it intended (end_slots does at
+ * the end of the load), yet its sends are in the totals, so intended fell
+ * below sent. Its share is the mean of the workers that finished (-c and -r
+ * split evenly over workers), never below what it sent or could not send;
+ * the failure line says that worker's figures are partial. */
+static void estimate_dead_intended(const struct run *run, struct run_report *rep)
+{
+	uint64_t done_sum = 0, add = 0;
+	unsigned done = 0, dead = 0;
+	for (unsigned i = 0; i < run->workers; i++)
+		if (atomic_load(&run->sh[i].done)) {
+			done_sum += ctr_get(&run->sh[i].c.req_intended);
+			done++;
+		}
+	for (unsigned i = 0; i < run->workers; i++) {
+		const struct wcounters *c = &run->sh[i].c;
+		if (atomic_load(&run->sh[i].done))
+			continue;
+		uint64_t floor = ctr_get(&c->req_sent) + ctr_get(&c->req_not_sent), est = done ? done_sum / done : 0;
+		uint64_t have = ctr_get(&c->req_intended);
+		est = est > floor ? est : floor;
+		add += est > have ? est - have : 0;
+		dead++;
+	}
+	if (!dead)
+		return;
+	rep->tot.req_intended += add;
+	size_t len = strlen(rep->failure);
+	snprintf(rep->failure + len, sizeof(rep->failure) - len,
+		 "%s%u worker(s) partial: intended estimated from the others", len ? "; " : "", dead);
 }
 
 static void final_histograms(struct wshared *sh, unsigned n, struct run_report *r)
@@ -206,6 +239,7 @@ static int client_finish(void *ctx, struct run *run, int status)
 	struct client_role *c = ctx;
 	const struct client_config *cfg = c->cfg;
 	struct run_report *rep = run->rep;
+	estimate_dead_intended(run, rep);
 	final_histograms(run->sh, run->workers, rep);
 	if (c->rtt) {
 		int64_t written = rttlog_stop(c->rtt, &rep->tot.rtt_dropped);

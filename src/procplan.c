@@ -22,10 +22,13 @@ enum procplan_verdict procplan_compute(const struct procplan_input *in, uint64_t
 	if (avail <= out->overhead + 1)
 		return out->verdict = PROCPLAN_NOFILE_TOO_LOW;
 	out->per = avail - out->overhead;
-	out->need = (unsigned)div_up(in->conns + in->headroom, out->per);
+	uint64_t need = div_up(in->conns + in->headroom, out->per);
+	out->need = need > UINT32_MAX ? UINT32_MAX : (unsigned)need; /* a tiny limit and a huge plan */
 	if (out->need == 0)
 		out->need = 1;
 	out->procs = in->processes ? in->processes : out->need;
+	if (!in->processes && out->need > PROCPLAN_AUTO_MAX)
+		return out->verdict = PROCPLAN_AUTO_TOO_MANY;
 	if (in->exact && in->processes && div_up(in->conns, out->procs) > out->per)
 		return out->verdict = PROCPLAN_TOO_FEW;
 	if (in->exact && in->conns && out->procs > in->conns)

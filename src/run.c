@@ -95,6 +95,13 @@ static int plan_processes(const struct run_role *role, unsigned *per_proc, unsig
 			" sockets (RLIMIT_NOFILE %" PRIu64 "); use --processes %u or auto\n",
 			role->name, p.procs, role->conns_flag, role->conns, p.per, p.avail, p.need);
 		return -1;
+	case PROCPLAN_AUTO_TOO_MANY:
+		fprintf(stderr,
+			"tcpswarm %s: --processes auto would need %u processes for %s %" PRIu64 " (about %" PRIu64
+			" sockets each under RLIMIT_NOFILE %" PRIu64 "), more than %d: raise ulimit -n (the hard limit), "
+			"give --processes N, or split the plan over machines with --shard\n",
+			role->name, p.need, role->conns_flag, role->conns, p.per, p.avail, PROCPLAN_AUTO_MAX);
+		return -1;
 	case PROCPLAN_OK:
 		break;
 	}

@@ -227,6 +227,11 @@ static int read_step(struct text_reader *rd, const struct field *f, size_t line,
 				 line, f[1].col, r1, rd->forms);
 			return -1;
 		}
+		if (r1 > SCHED_MAX_RATE) { /* found by the fuzzer: a steep slope passed 1g unchecked */
+			snprintf(err, cap, "line %zu, column %zu: the rate rises above 1g (to %.6g) by the end of this line (%s)",
+				 line, f[1].col, r1, rd->forms);
+			return -1;
+		}
 		r1 = r1 < 0 ? 0 : r1;
 		if ((!rd->s->n && add_point(rd->s, 0, rd->rate, err, cap, where) < 0) ||
 		    add_point(rd->s, t1, r1, err, cap, where) < 0)
@@ -355,18 +360,23 @@ double schedule_time_of(const struct schedule *s, double area)
 		return INFINITY;
 	if (area <= 0)
 		return 0;
-	size_t lo = 0, hi = s->n; /* the last point whose integral is at most area */
-	while (hi - lo > 1) {
+	/* the first point whose integral reaches area: where a stretch of rate 0
+	 * keeps the integral flat, the area is reached at its start, not its end
+	 * (found by the fuzzer: a request due at a step down to 0 was put off) */
+	size_t lo = 0, hi = s->n - 1;
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->p[mid].cum <= area)
-			lo = mid;
-		else
+		if (s->p[mid].cum >= area)
 			hi = mid;
+		else
+			lo = mid + 1;
 	}
+	if (s->p[lo].cum == area)
+		return s->p[lo].t;
+	if (s->p[lo].cum > area)
+		lo--; /* inside the segment before it (p[0].cum is 0 < area) */
 	const struct sched_point *a = &s->p[lo];
 	double need = area - a->cum, b = slope_after(s, lo);
-	if (need <= 0)
-		return a->t;
 	if (lo + 1 >= s->n && a->v <= 0)
 		return INFINITY; /* 0 from here on: never */
 	/* a->v*dt + b*dt^2/2 = need; this form keeps its precision as b -> 0 */

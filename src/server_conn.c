@@ -39,7 +39,10 @@ ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len)
 {
 	if (w->tls)
 		return server_tls_send(w, fd, buf, len);
-	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n;
+	do /* a signal is no error: retry (test_io_wrap closed the connection on EINTR) */
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
 	if (n >= 0) {
 		server_conn_at(w, fd)->flags |= SF_ACTIVE;
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);

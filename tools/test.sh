@@ -8,6 +8,8 @@ tools/deps.sh
 # test spends its time limit in apt (nginx-light is gone after bookworm)
 tools/deps.sh unbound wrk apache2-utils dnsutils redis-server pdsh prometheus mandoc python3-yaml libhdrhistogram-java default-jre-headless valgrind gnuplot-nox
 tools/deps.sh nginx-light 2>/dev/null || tools/deps.sh nginx
+# libFuzzer (tools/fuzz.sh) needs clang
+tools/deps.sh clang
 jobs=$(nproc)
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=address,undefined >/dev/null
@@ -32,3 +34,5 @@ cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON >/dev/nu
 cmake --build build-plain -j "$jobs" --target tcpswarm
 echo "== valgrind: valgrind_fds"
 bash tests/integration/valgrind_fds.sh build-plain/tcpswarm
+# every parser's libFuzzer target, 8 s each from its seed corpus
+tools/fuzz.sh 8

@@ -11,6 +11,11 @@
 /* Descriptors a process keeps besides its sockets and per-worker fds:
  * stdio, report files, the rtt-log writer, /proc readers. */
 #define PROCPLAN_FD_OVERHEAD 32
+/* The most processes --processes auto picks. Past it the descriptor limit,
+ * not the plan, is what is wrong: thousands of processes on one host would
+ * spend the machine on scheduling and memory before any connection (the
+ * message says to raise ulimit -n, give --processes or --shard the plan). */
+#define PROCPLAN_AUTO_MAX 256
 /* Descriptors each client worker keeps beside its sockets: epoll, eventfd, a spare. */
 #define PROCPLAN_CLIENT_FD_PER_WORKER 3
 /* ...and each server worker: listener, epoll, eventfd, the EMFILE reserve. */
@@ -30,6 +35,7 @@ enum procplan_verdict {
 	PROCPLAN_OK,
 	PROCPLAN_NOFILE_TOO_LOW, /* not even one worker fits: raise ulimit -n */
 	PROCPLAN_TOO_FEW,        /* --processes N cannot hold conns */
+	PROCPLAN_AUTO_TOO_MANY,  /* auto would need more than PROCPLAN_AUTO_MAX processes */
 };
 
 struct procplan {

@@ -106,4 +106,11 @@ expect_usage_error "option --metrics: 'nowhere'" client --metrics nowhere 127.0.
 # help is not an error
 timeout 5 "$BIN" client --help >"$WORK/help" && grep -q -- "--connect-rate RATE" "$WORK/help" || fail "client --help lacks --connect-rate"
 timeout 5 "$BIN" server --help | grep -q -- "--backlog N" || fail "server --help lacks --backlog"
+# issue 13: sizes past their field, zeros that make no sense, qtype numbers through units.c
+expect_usage_error "option --max-length: at most 4294967295 bytes" server -m http --max-length 4g
+expect_usage_error "option --max-conns" server --max-conns 0
+expect_usage_error "option --max-p99: must be above 0" client --max-p99 0 127.0.0.1:1
+expect_usage_error "option --max-send-lag: must be above 0" client --max-send-lag 0 127.0.0.1:1
+expect_usage_error "option --qtype" client --proto dns --qtype 0 127.0.0.1:1
+expect_usage_error "option --qtype" client --proto dns --qtype 0x1c 127.0.0.1:1
 echo "PASS bad_flags"

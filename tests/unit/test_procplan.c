@@ -90,12 +90,36 @@ static void avail_after_raise(void **state)
 	assert_true(procplan_avail_after_raise(500, INT64_MAX, INT64_MAX) > 1000000);
 }
 
+/* -c 100m at 20,000 descriptors would need 5,010 processes: auto refuses
+ * past PROCPLAN_AUTO_MAX (need says how many), an explicit count is the
+ * user's call; exactly the cap is still planned. */
+static void auto_is_capped(void **state)
+{
+	(void)state;
+	struct procplan_input in = client(100000000);
+	struct procplan p;
+	assert_int_equal(procplan_compute(&in, 20000, &p), PROCPLAN_AUTO_TOO_MANY);
+	assert_int_equal(p.need, 5010);
+	in.processes = 600;
+	assert_int_equal(procplan_compute(&in, 1000000, &p), PROCPLAN_OK);
+	assert_int_equal(p.procs, 600);
+	in = client((uint64_t)PROCPLAN_AUTO_MAX * (20000 - 2 * 3 - PROCPLAN_FD_OVERHEAD));
+	assert_int_equal(procplan_compute(&in, 20000, &p), PROCPLAN_OK);
+	assert_int_equal(p.procs, PROCPLAN_AUTO_MAX);
+	in.conns++;
+	assert_int_equal(procplan_compute(&in, 20000, &p), PROCPLAN_AUTO_TOO_MANY);
+	/* a huge plan under a tiny limit: need saturates instead of wrapping */
+	in = client(100000000);
+	assert_int_equal(procplan_compute(&in, 40, &p), PROCPLAN_AUTO_TOO_MANY);
+	assert_true(p.need > PROCPLAN_AUTO_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fits_in_one_process), cmocka_unit_test(spreads_over_processes),
 		cmocka_unit_test(server_headroom_adds_a_process), cmocka_unit_test(refusals),
-		cmocka_unit_test(tiny_runs), cmocka_unit_test(avail_after_raise),
+		cmocka_unit_test(tiny_runs), cmocka_unit_test(avail_after_raise), cmocka_unit_test(auto_is_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,10 +209,37 @@ static void text_malformed(void **st)
 	text_bad("1000\n1000\n", SCHED_SLOPE, "line 2, column 5", "expected two fields");
 }
 
+/* Fuzzer regression (tests/fuzz/fuzz_schedule.c): 100/s for 1 s, 500/s for
+ * 2 s, then 0 for 0.5 s. The 1100th request is due when the integral reaches
+ * 1100, at 3 s where the rate steps to 0, not at 3.5 s where the flat
+ * stretch ends; inside a flat middle stretch likewise at its start. */
+static void time_of_flat_stretch(void **state)
+{
+	(void)state;
+	char err[200];
+	assert_int_equal(schedule_parse_steps("3\n1000 100\n2000 500\n500 0\n", &S, err, sizeof(err)), 0);
+	assert_true(fabs(schedule_time_of(&S, 1100) - 3.0) < 1e-9);
+	assert_true(fabs(schedule_time_of(&S, 100) - 1.0) < 1e-9);
+	assert_true(fabs(schedule_time_of(&S, 50) - 0.5) < 1e-9);
+	assert_true(isinf(schedule_time_of(&S, 1100.5)));
+	assert_int_equal(schedule_parse_spec("0s:10,1s:+0,2s:+10", &S, err, sizeof(err)), 0);
+	assert_true(fabs(schedule_time_of(&S, 10) - 1.0) < 1e-9);
+	assert_true(fabs(schedule_time_of(&S, 15) - 2.5) < 1e-9);
+}
+
+/* Fuzzer regression: a slope of 333333333/s for 333333333333 ms climbs past
+ * the 1g cap every rate keeps (an intended count past 2^64); refused. */
+static void slope_above_cap(void **state)
+{
+	(void)state;
+	text_bad("\n333333333333\t333333333", SCHED_SLOPE, "line 2, column 14", "the rate rises above 1g");
+	text_bad("1000 999999000\n1000 2000", SCHED_SLOPE, "line 2", "above 1g");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ramp),           cmocka_unit_test(steps_and_units), cmocka_unit_test(classic_steps),
+		cmocka_unit_test(time_of_flat_stretch), cmocka_unit_test(slope_above_cap), cmocka_unit_test(ramp),           cmocka_unit_test(steps_and_units), cmocka_unit_test(classic_steps),
 		cmocka_unit_test(classic_slope),  cmocka_unit_test(spec_malformed),  cmocka_unit_test(text_malformed),
 		cmocka_unit_test(conn_targets),
 	};
