@@ -243,7 +243,8 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		       size_t errcap)
 {
 	memset(ss, 0, sizeof(*ss));
-	ss->probe_fd = ss->lock_fd = -1;
+	for (unsigned k = 0; k < SERVER_MAX_PORTS; k++)
+		ss->probe_fd[k] = ss->lock_fd[k] = -1;
 	ss->cfg = cfg;
 	ss->ctl = ctl;
 	const char *ip = cfg->bind ? cfg->bind : "::";

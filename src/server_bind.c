@@ -64,46 +64,65 @@ static const char *bind_hint(int e)
 	}
 }
 
-int server_bind_check(struct server_shared *ss, char *err, size_t errcap)
+/* One port's lock and probe into lock_fd[k]/probe_fd[k]; 0 or -1 with err. */
+static int check_port(struct server_shared *ss, unsigned k, char *err, size_t errcap)
 {
-	const struct sockaddr_any *a = &ss->bound;
+	struct sockaddr_any a = ss->bound;
+	uint16_t port = (uint16_t)(ntohs(ss->bound.in4.sin_port) + k);
+	a.in4.sin_port = htons(port); /* sin6_port sits in the same place */
 	char shown[96];
-	addr_format(a, shown, sizeof(shown));
-	ss->lock_fd = ss->probe_fd = -1;
-	if ((ss->lock_fd = take_port_lock((uint16_t)ss->cfg->port)) < 0) {
-		snprintf(err, errcap, "options -b/-p: cannot take the start lock of port %u: %s", (unsigned)ss->cfg->port,
+	addr_format(&a, shown, sizeof(shown));
+	if ((ss->lock_fd[k] = take_port_lock(port)) < 0) {
+		snprintf(err, errcap, "options -b/-p: cannot take the start lock of port %u: %s", (unsigned)port,
 			 strerror(errno));
 		return -1;
 	}
-	int fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(a.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errcap, "socket: %s", strerror(errno));
-		server_bind_release(ss);
 		return -1;
 	}
 	int one = 1, zero = 0;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (a->sa.sa_family == AF_INET6)
+	if (a.sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, &a->sa, a->len) < 0) {
+	if (bind(fd, &a.sa, a.len) < 0) {
 		int e = errno;
 		snprintf(err, errcap, "options -b/-p: cannot listen on %s: %s%s", shown, strerror(e), bind_hint(e));
 		close(fd);
-		server_bind_release(ss);
 		return -1;
 	}
-	ss->probe_fd = fd;
+	ss->probe_fd[k] = fd;
+	return 0;
+}
+
+/* Every port of -p A-B is checked (a holder of any one of them would
+ * otherwise share it through SO_REUSEPORT), in order, so two runs over
+ * overlapping ranges take their locks in the same order. */
+int server_bind_check(struct server_shared *ss, char *err, size_t errcap)
+{
+	unsigned n = ss->cfg->port_count ? (unsigned)ss->cfg->port_count : 1;
+	for (unsigned k = 0; k < SERVER_MAX_PORTS; k++)
+		ss->lock_fd[k] = ss->probe_fd[k] = -1;
+	for (unsigned k = 0; k < n; k++) {
+		if (check_port(ss, k, err, errcap) < 0) {
+			server_bind_release(ss);
+			return -1;
+		}
+	}
 	return 0;
 }
 
 void server_bind_release(struct server_shared *ss)
 {
-	/* the first worker thread of a process releases it; exchange so that
-	 * two threads never close the same number */
-	int fd = atomic_exchange(&ss->probe_fd, -1);
-	if (fd >= 0)
-		close(fd);
-	fd = atomic_exchange(&ss->lock_fd, -1);
-	if (fd >= 0)
-		close(fd);
+	/* the first worker thread of a process releases them; exchange so
+	 * that two threads never close the same number */
+	for (unsigned k = 0; k < SERVER_MAX_PORTS; k++) {
+		int fd = atomic_exchange(&ss->probe_fd[k], -1);
+		if (fd >= 0)
+			close(fd);
+		fd = atomic_exchange(&ss->lock_fd[k], -1);
+		if (fd >= 0)
+			close(fd);
+	}
 }

@@ -24,8 +24,8 @@ struct server_shared {
 	unsigned nworkers;          /* over all processes: --max-rate splits its rate by it */
 	const char *name;           /* dns --name, normalised; NULL = any name */
 	char name_buf[256];
-	atomic_int probe_fd;        /* server_bind_check's probe, until the listeners are bound */
-	atomic_int lock_fd;         /* the port's start lock, as long */
+	atomic_int probe_fd[SERVER_MAX_PORTS]; /* server_bind_check's probe of each port, until the listeners are bound */
+	atomic_int lock_fd[SERVER_MAX_PORTS];  /* each port's start lock, as long */
 	struct peer_table *peers;   /* who connects: one table per worker (global id) in a shared
 	                             * mapping the server role owns; NULL: not counted */
 };

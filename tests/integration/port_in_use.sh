@@ -1,6 +1,7 @@
 # A server started on a port that something already listens on exits 2
 # with one message naming the option (not sharing the port through
-# SO_REUSEPORT): another tcpswarm (several processes), python3 http.server;
+# SO_REUSEPORT): another tcpswarm (several processes), python3 http.server,
+# a tcpswarm holding one port inside a -p A-B range;
 # an address the host does not have fails once, without traffic; of two
 # servers started at the same moment exactly one gets the port.
 source "$(dirname "$0")/lib.sh"
@@ -47,6 +48,23 @@ SERVER_PID=$PY wait_listening "$PORT"
 second_refused python3
 kill "$PY"
 wait "$PY" 2>/dev/null || true
+
+# 2b. -p A-B: a tcpswarm holding only the third port of the range (it listens
+# with SO_REUSEPORT, so only the probe of every port finds it)
+for _ in $(seq 1 20); do
+	[ -z "$(ss -Htan "( sport >= :$PORT and sport <= :$((PORT + 3)) )")" ] && break
+	PORT=$(free_port)
+done
+HELD=$((PORT + 2))
+start_server "$HELD" --processes 1 -w 2
+rc=0
+timeout 10 "$BIN" server -p "$PORT-$((PORT + 3))" --processes 1 -w 2 >"$WORK/range.out" 2>"$WORK/range.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "-p $PORT-$((PORT + 3)) with $HELD held exited $rc (want 2): $(cat "$WORK/range.err")"
+grep -q ":$HELD: " "$WORK/range.err" && grep -qi "in use" "$WORK/range.err" ||
+	fail "-p $PORT-$((PORT + 3)): the message does not name the held port $HELD: $(cat "$WORK/range.err")"
+[ "$(ss -Htln "sport = :$HELD" | wc -l)" -eq 2 ] || fail "listeners on $HELD changed: the port was shared"
+[ -z "$(ss -Htln "sport = :$PORT")" ] || fail "the refused range left a listener on $PORT"
+stop_server
 
 # 3. an address not on this host (TEST-NET-1): bind fails, nothing is sent
 rc=0
