@@ -257,7 +257,7 @@ static const struct opt client_opts[] = {
 	{"payload", 0, c_payload, "BYTES", "request size, 24 to 65535 bytes", "32", NULL},
 	{"duration", 'T', c_duration, "TIME", "run length, connecting included (with a schedule: its length unless given)", "10s", NULL},
 	{"drain", 0, c_drain, "TIME", "after the run, wait this long for replies in flight", "1s", NULL},
-	{"send-window", 0, c_send_window, "TIME", "open loop: wake at most once per window and send everything that fell due in it (never early; late by at most the window, seen in send lag and latency); 0: per 100 us tick", "500us", NULL},
+	{"send-window", 0, c_send_window, "TIME", "open loop: wake at most once per window and send everything that fell due in it (never early; late by at most the window, seen in send lag and latency); 0: per 100 us tick (the default: latency stays exact; 500us saves CPU at high rates)", "0", NULL},
 	{"workers", 'w', c_workers, "N", "reactor threads per process, each pinned to a CPU (default: one per CPU)", NULL, NULL},
 	{"processes", 0, c_processes, "N|auto", "worker processes; auto adds them when -c needs more descriptors than RLIMIT_NOFILE allows one process", "auto", NULL},
 	{"seed", 0, c_seed, "N", "random seed for poisson arrivals and send phases", "1", NULL},

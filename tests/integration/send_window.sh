@@ -24,7 +24,7 @@ run() { # NAME ARGS...
 }
 
 run default -c 4 -r 1k "127.0.0.1:$EPORT"
-json "$WORK/default.json" '.config.send_window_us == 500' >/dev/null ||
+json "$WORK/default.json" '.config.send_window_us == 0' >/dev/null ||
 	fail "default window: $(jq -c .config.send_window_us "$WORK/default.json")"
 
 # 4 connections at 400/s: one frame per connection every 10 ms; a 20 ms
