@@ -146,13 +146,13 @@ static bool hold_verdict(const struct client_config *cfg, struct run_report *r)
 
 /* One warning line (not an error) when the host the run starts on is near
  * tcp_max_tw_buckets: a run left by another (TIME-WAIT lasts 60 s). */
-static void host_warning(const struct client_config *cfg, const struct klimits *lim)
+static void host_warning(const struct klimits *lim)
 {
 	struct sockstat now;
 	if (kstat_read_sockstat(&now) < 0)
 		return;
 	struct host_pressure p;
-	kstat_host_pressure(&now, lim->n[KL_TCP_MAX_TW_BUCKETS] ? lim->v[KL_TCP_MAX_TW_BUCKETS][0] : -1, 0, cfg->conns, &p);
+	kstat_host_pressure(&now, lim->n[KL_TCP_MAX_TW_BUCKETS] ? lim->v[KL_TCP_MAX_TW_BUCKETS][0] : -1, &p);
 	/* TIME-WAIT near the ceiling is a host-wide limit, so host-wide counts
 	 * judge it. Ports are not warned about from host-wide counts: a socket
 	 * of another tuple (the server's own accepted sockets, other
@@ -171,7 +171,7 @@ static int client_planned(void *ctx, unsigned workers)
 	kstat_read_limits(&c->lim);
 	int rc = client_port_plan(c->cfg, &c->lim, workers, c->cfg->com.quiet);
 	if (rc == 0)
-		host_warning(c->cfg, &c->lim);
+		host_warning(&c->lim);
 	return rc;
 }
 

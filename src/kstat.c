@@ -380,16 +380,10 @@ int kstat_parse_ints(const char *buf, size_t len, int64_t *v, int max)
 	return n > 0 ? n : -1;
 }
 
-void kstat_host_pressure(const struct sockstat *s, int64_t tw_max, uint64_t ports, uint64_t conns,
-			 struct host_pressure *out)
+void kstat_host_pressure(const struct sockstat *s, int64_t tw_max, struct host_pressure *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->tw = s->present[SS_TCP_TW] ? s->v[SS_TCP_TW] : 0;
 	out->tw_max = tw_max;
-	out->busy = out->tw + (s->present[SS_TCP_INUSE] ? s->v[SS_TCP_INUSE] : 0) +
-		    (s->present[SS_TCP6_INUSE] ? s->v[SS_TCP6_INUSE] : 0);
-	out->ports = ports;
 	out->tw_near = tw_max > 0 && (double)out->tw > KSTAT_TW_NEAR * (double)tw_max;
-	/* system-wide, so an upper bound: a TIME-WAIT of another tuple blocks nothing */
-	out->ports_short = ports > 0 && out->busy > 0 && out->busy + conns > ports;
 }

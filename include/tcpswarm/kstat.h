@@ -119,19 +119,17 @@ int kstat_parse_sockstat(const char *buf, size_t len, struct sockstat *out);
  * read. */
 int kstat_read_sockstat(struct sockstat *out);
 
-/* What a host holds before a client run starts, judged against the run. */
+/* What a host holds before a client run starts: TIME-WAIT near its ceiling is
+ * a host-wide limit. Ports are the port plan's (per source and target): a
+ * host-wide socket count cannot say what this run's tuples have left. */
 #define KSTAT_TW_NEAR 0.8 /* of tcp_max_tw_buckets: past it the kernel soon skips TIME-WAIT */
 struct host_pressure {
 	uint64_t tw;      /* TIME-WAIT sockets now */
 	int64_t tw_max;   /* tcp_max_tw_buckets; -1 unknown */
-	uint64_t busy;    /* sockets holding local ports now: TCP and TCP6 in use plus TIME-WAIT */
-	uint64_t ports;   /* local ports the run's sources have: ports per tuple x sources x targets */
 	bool tw_near;     /* tw above KSTAT_TW_NEAR of tw_max */
-	bool ports_short; /* busy + the run's connections exceed ports */
 };
-/* Pure: s from kstat_read_sockstat (fields absent count as 0); ports 0 skips the port test. */
-void kstat_host_pressure(const struct sockstat *s, int64_t tw_max, uint64_t ports, uint64_t conns,
-			 struct host_pressure *out);
+/* Pure: s from kstat_read_sockstat (fields absent count as 0). */
+void kstat_host_pressure(const struct sockstat *s, int64_t tw_max, struct host_pressure *out);
 
 /* ---- limits ------------------------------------------------------------ */
 

@@ -525,8 +525,7 @@ static void test_sockstat_older(void **state)
 }
 
 /* A host left by a big run: TIME-WAIT at 90% of 131072 is near the
- * ceiling; the ports test counts in-use and TIME-WAIT sockets against the
- * run's ports. */
+ * ceiling. */
 static void test_host_pressure_after_scale(void **state)
 {
 	(void)state;
@@ -535,35 +534,27 @@ static void test_host_pressure_after_scale(void **state)
 	assert_ss(&s, SS_TCP_TW, 118417);
 	assert_ss(&s, SS_TCP_ORPHAN, 2);
 	struct host_pressure p;
-	kstat_host_pressure(&s, 131072, 0, 1000000, &p);
+	kstat_host_pressure(&s, 131072, &p);
 	assert_true(p.tw_near);
-	assert_false(p.ports_short); /* no port figure: not judged */
-	assert_int_equal(p.busy, 118417 + 47764);
-	/* 28232 ports x 10 sources: 282320 minus 166181 busy leaves room for
-	 * 116139 more, not for 116140 */
-	kstat_host_pressure(&s, 131072, 282320, 116139, &p);
-	assert_false(p.ports_short);
-	kstat_host_pressure(&s, 131072, 282320, 116140, &p);
-	assert_true(p.ports_short);
+	assert_int_equal(p.tw, 118417);
 	/* the ceiling raised: the same TIME-WAIT is far from it; unknown: never near */
-	kstat_host_pressure(&s, 1000000, 0, 0, &p);
+	kstat_host_pressure(&s, 1000000, &p);
 	assert_false(p.tw_near);
-	kstat_host_pressure(&s, -1, 0, 0, &p);
+	kstat_host_pressure(&s, -1, &p);
 	assert_false(p.tw_near);
 	/* exactly 80% is not past it */
 	struct sockstat e = {0};
 	e.v[SS_TCP_TW] = 800, e.present[SS_TCP_TW] = 1;
-	kstat_host_pressure(&e, 1000, 0, 0, &p);
+	kstat_host_pressure(&e, 1000, &p);
 	assert_false(p.tw_near);
 	e.v[SS_TCP_TW] = 801;
-	kstat_host_pressure(&e, 1000, 0, 0, &p);
+	kstat_host_pressure(&e, 1000, &p);
 	assert_true(p.tw_near);
 	/* an idle host: nothing to say */
 	memset(&s, 0, sizeof(s));
 	parse_sockstat_fixture("proc-linux-6.18/sockstat", &s);
-	kstat_host_pressure(&s, 131072, 28232, 28000, &p);
+	kstat_host_pressure(&s, 131072, &p);
 	assert_false(p.tw_near);
-	assert_false(p.ports_short);
 }
 
 static void test_sockstat_short_and_garbled(void **state)
