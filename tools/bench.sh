@@ -48,6 +48,7 @@ if [ ! -x "$B/tcpswarm" ]; then
 	cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build "$B" -j "$(nproc)" --target tcpswarm >/dev/null
 fi
+[ -x "$B/send_floor" ] || cmake --build "$B" --target send_floor >/dev/null
 BIN=$B/tcpswarm
 W=$(mktemp -d /tmp/tcpswarm-bench.XXXXXX)
 SERVER=""
@@ -388,11 +389,25 @@ cpu_row() { # CONNS RATE
 		+ (if $sc == null then "" else "; per message: \(per($sc)) syscalls, \(per($cs)) context switches" end)' "$W/cpu.json"
 	rm -f "$W/cpu.json" "$W/cpu.perf"
 }
+# The floor under each row: tools/send_floor.c, an echo generator that does
+# nothing but one send per connection per 1 ms window (so on time within
+# 1 ms, the issue's send-lag bound) and one recv per readable connection,
+# against its own echo child. Its CPU per message is what the kernel alone
+# charges the sender here; a goal below it cannot be met by any generator
+# that uses send()/recv() per socket on this machine.
+floor_row() { # CONNS RATE
+	local r
+	r=$(awk -v s="$2" 'BEGIN { m = 1; u = tolower(substr(s, length(s)))
+		if (u == "k") m = 1000; else if (u == "m") m = 1000000
+		if (m > 1) s = substr(s, 1, length(s) - 1); printf "%d", s * m }')
+	timeout 30 "$B/send_floor" "$1" "$r" 3 1000 || echo "floor $1 conns: send_floor failed"
+}
 cpu_section() {
 	server_start
 	set -- ${CPU_ROWS:-5 1m 100 1m 2000 200k}
 	while [ $# -ge 2 ]; do
 		cpu_row "$1" "$2"
+		[ "${CPU_FLOOR:-1}" = 0 ] || floor_row "$1" "$2"
 		shift 2
 	done
 	server_stop
