@@ -129,11 +129,20 @@ static void close_if_retired(struct cworker *w, struct cconn *c)
 
 static void opened(struct cworker *w, struct cconn *c);
 
+/* After a step of the TLS handshake (1 done, 0 waiting, -1 failed). */
+static void tls_stepped(struct cworker *w, struct cconn *c, int rc, const struct client_tls_fail *f)
+{
+	if (rc > 0)
+		opened(w, c);
+	else if (rc < 0)
+		client_conn_close(w, c, f->why, f->err);
+}
+
 static void on_connected(struct cworker *w, struct cconn *c)
 {
+	struct client_tls_fail f;
 	if (client_tls_handshaking(w, c)) {
-		if (client_tls_step(w, c) > 0)
-			opened(w, c);
+		tls_stepped(w, c, client_tls_step(w, c, &f), &f);
 		return;
 	}
 	int err = 0;
@@ -148,8 +157,10 @@ static void on_connected(struct cworker *w, struct cconn *c)
 	hist_record(&w->conn_lat, us);
 	/* --tls: the handshake first (still connecting: --connect-timeout and
 	 * --connect-inflight cover it), then the protocol's on_open */
-	if (!w->tls || client_tls_begin(w, c) > 0)
+	if (!w->tls)
 		opened(w, c);
+	else
+		tls_stepped(w, c, client_tls_begin(w, c, &f), &f);
 }
 
 static void opened(struct cworker *w, struct cconn *c)

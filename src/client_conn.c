@@ -209,6 +209,18 @@ static void open_ended(struct cworker *w, struct cconn *c, enum close_reason why
 		w->none_open_since = w->r.now_ns;
 }
 
+/* A connection --conn-schedule retired (client_conn_sched.c) has ended. */
+static void sched_ended(struct cworker *w, struct cconn *c, enum close_reason why)
+{
+	if (w->sched_draining)
+		w->sched_draining--;
+	/* the schedule wanted it closed: the requests it would have sent are
+	 * not intended, and no connection open is no outage */
+	c->t_out = 0;
+	if (why == CR_SCHEDULE)
+		w->none_open_since = 0;
+}
+
 void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, int err)
 {
 	bool was_open = c->state == CS_OPEN;
@@ -236,7 +248,7 @@ void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, 
 	c->gen++;
 	c->state = CS_CLOSED;
 	if (c->flags & CF_RETIRE_SCHED)
-		client_conn_sched_ended(w, c, why);
+		sched_ended(w, c, why);
 	c->flags &= (uint8_t)~(CF_WRITABLE | CF_RETIRE);
 	if (why != CR_RUN_END)
 		schedule_reopen(w, c, was_open && (c->seq_rx > 0 || why == CR_LIFETIME || why == CR_REQUESTS || why == CR_SCHEDULE));
@@ -294,8 +306,13 @@ void client_answered(struct cworker *w, struct cconn *c, uint64_t intended_ns, u
 
 ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)
 {
-	if (w->tls)
-		return client_tls_send(w, c, buf, len);
+	if (w->tls) {
+		struct client_tls_fail f;
+		ssize_t n = client_tls_send(w, c, buf, len, &f);
+		if (n < 0)
+			client_conn_close(w, c, f.why, f.err);
+		return n;
+	}
 	ssize_t n;
 	do /* a signal is no error: retry (test_io_wrap closed the slot on EINTR) */
 		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -312,10 +329,24 @@ ssize_t client_send(struct cworker *w, struct cconn *c, const void *buf, size_t 
 	return -1;
 }
 
+/* A receive ended the connection: at the peer's close the protocol may
+ * take what it had read (an HTTP body read until close) first. */
+static void peer_gone(struct cworker *w, struct cconn *c, enum close_reason why, int err)
+{
+	if (why == CR_PEER_CLOSED && w->proto->on_eof)
+		w->proto->on_eof(w, c);
+	client_conn_close(w, c, why, err);
+}
+
 ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap)
 {
-	if (w->tls)
-		return client_tls_recv(w, c, buf, cap);
+	if (w->tls) {
+		struct client_tls_fail f;
+		ssize_t n = client_tls_recv(w, c, buf, cap, &f);
+		if (n < 0)
+			peer_gone(w, c, f.why, f.err);
+		return n;
+	}
 	for (;;) {
 		ssize_t n = recv(c->fd, buf, cap, MSG_DONTWAIT);
 		if (n > 0) {
@@ -323,9 +354,7 @@ ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap)
 			return n;
 		}
 		if (n == 0) {
-			if (w->proto->on_eof)
-				w->proto->on_eof(w, c);
-			client_conn_close(w, c, CR_PEER_CLOSED, 0);
+			peer_gone(w, c, CR_PEER_CLOSED, 0);
 			return -1;
 		}
 		if (errno == EINTR)

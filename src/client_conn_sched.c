@@ -65,14 +65,3 @@ bool client_conn_sched_room(struct cworker *w)
 		w->r.wake_ns = now + SCHED_TICK_NS;
 	return have < want;
 }
-
-void client_conn_sched_ended(struct cworker *w, struct cconn *c, enum close_reason why)
-{
-	if (w->sched_draining)
-		w->sched_draining--;
-	/* the schedule wanted it closed: the requests it would have sent are
-	 * not intended, and no connection open is no outage */
-	c->t_out = 0;
-	if (why == CR_SCHEDULE)
-		w->none_open_since = 0;
-}

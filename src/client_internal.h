@@ -222,9 +222,6 @@ ssize_t client_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap);
  * the schedule now). Above the share it retires open connections (closed
  * once nothing is in flight, closed_by "schedule"). */
 bool client_conn_sched_room(struct cworker *w);
-/* A slot the schedule retired ends (any reason): its bookkeeping; its down
- * time is not intended (nothing counts as not sent). */
-void client_conn_sched_ended(struct cworker *w, struct cconn *c, enum close_reason why);
 
 /* --- client_rr.c: the request/response core (dns, http entries) -------- */
 

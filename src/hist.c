@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpswarm/arith.h"
+
 #define SUB_BITS 10
 #define SUB_COUNT (1u << SUB_BITS)    /* 1024 sub-buckets per power of two */
 #define EXACT_LIMIT (2 * SUB_COUNT)   /* 2048: values below are exact */
@@ -19,18 +21,6 @@
 
 _Static_assert(HIST_BUCKETS == 18 * SUB_COUNT, "bucket count matches the layout");
 _Static_assert(HIST_MAX_US <= TOP_VALUE, "HIST_MAX_US fits in the buckets");
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	uint64_t r;
-	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
-static uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-	uint64_t r;
-	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
-}
 
 void hist_reset(struct hist *h)
 {

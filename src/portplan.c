@@ -6,12 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "tcpswarm/arith.h"
 #include "tcpswarm/srcaddr.h"
-
-static uint64_t div_ceil(uint64_t a, uint64_t b)
-{
-	return a / b + (a % b != 0);
-}
 
 /* Connections worker w of workers opens. */
 static uint64_t worker_conns(uint64_t conns, unsigned w, unsigned workers)

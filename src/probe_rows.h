@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "tcpswarm/arith.h"
 #include "tcpswarm/probe.h"
 
 /* Limit values this large mean "no limit" (fs.file-max is LONG_MAX on new
@@ -34,21 +35,6 @@ struct shape probe_shape_of(const struct probe_plan *p);
 static inline bool has(const struct klimits *l, enum kl k)
 {
 	return l->n[k] > 0 && l->v[k][0] >= 0;
-}
-
-static inline uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-	return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
-}
-
-static inline uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
-static inline uint64_t div_ceil(uint64_t a, uint64_t b)
-{
-	return a / b + (a % b != 0);
 }
 
 static inline const char *plural(uint64_t n)

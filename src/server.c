@@ -116,8 +116,11 @@ static void accept_from(struct sworker *w, unsigned li)
 			server_conn_close(w, fd, CR_IO_ERROR, -rc);
 			continue;
 		}
-		if (w->tls && server_tls_accept(w, fd) < 0)
+		struct server_tls_fail f;
+		if (w->tls && server_tls_accept(w, fd, &f) < 0) {
+			server_conn_close(w, fd, f.why, f.err);
 			continue;
+		}
 		server_watch_idle(w, fd, c);
 	}
 }

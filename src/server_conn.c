@@ -35,10 +35,22 @@ void server_conn_close(struct sworker *w, int fd, enum close_reason why, int err
 		ctr_add(&w->sh->c.errs[errslot_of(err)], 1);
 }
 
+/* A TLS call's result: -1 closes the connection with the layer's reason;
+ * bytes moved mark it active (for --idle-timeout). */
+static ssize_t tls_result(struct sworker *w, int fd, ssize_t n, const struct server_tls_fail *f)
+{
+	if (n < 0)
+		server_conn_close(w, fd, f->why, f->err);
+	else if (n > 0)
+		server_conn_at(w, fd)->flags |= SF_ACTIVE;
+	return n;
+}
+
 ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len)
 {
+	struct server_tls_fail f;
 	if (w->tls)
-		return server_tls_send(w, fd, buf, len);
+		return tls_result(w, fd, server_tls_send(w, fd, buf, len, &f), &f);
 	ssize_t n;
 	do /* a signal is no error: retry (test_io_wrap closed the connection on EINTR) */
 		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -77,8 +89,9 @@ static ssize_t recv_flags(struct sworker *w, int fd, void *buf, size_t cap, int 
 
 ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap)
 {
+	struct server_tls_fail f;
 	if (w->tls)
-		return server_tls_recv(w, fd, buf, cap);
+		return tls_result(w, fd, server_tls_recv(w, fd, buf, cap, &f), &f);
 	ssize_t n = recv_flags(w, fd, buf, cap, 0);
 	if (n > 0)
 		ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
@@ -87,15 +100,17 @@ ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap)
 
 ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap)
 {
+	struct server_tls_fail f;
 	if (w->tls)
-		return server_tls_peek(w, fd, buf, cap);
+		return tls_result(w, fd, server_tls_peek(w, fd, buf, cap, &f), &f);
 	return recv_flags(w, fd, buf, cap, MSG_PEEK);
 }
 
 int server_discard(struct sworker *w, int fd, size_t n)
 {
+	struct server_tls_fail f;
 	if (w->tls)
-		return server_tls_discard(w, fd, n);
+		return (int)tls_result(w, fd, server_tls_discard(w, fd, n, &f), &f) < 0 ? -1 : 0;
 	/* MSG_TRUNC: TCP discards without copying; the buffer is there for
 	 * interceptors (ASan) that assume recv writes what it returns */
 	if (recv(fd, w->scratch, n, MSG_TRUNC | MSG_DONTWAIT) < 0) {

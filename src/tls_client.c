@@ -67,13 +67,13 @@ bool client_tls_handshaking(const struct cworker *w, const struct cconn *c)
 	return w->tls && c->state == CS_CONNECTING && slot_of(w, c)->ssl;
 }
 
-int client_tls_begin(struct cworker *w, struct cconn *c)
+int client_tls_begin(struct cworker *w, struct cconn *c, struct client_tls_fail *f)
 {
 	struct ctls_slot *s = slot_of(w, c);
 	const struct client_config *cfg = w->cfg;
 	s->ssl = tls_conn_new(cfg->tls_ctx, c->fd, false, cfg->tls_sni, cfg->tls_resume ? &w->tls->session : NULL);
 	if (!s->ssl) {
-		client_conn_close(w, c, CR_CONNECT_FAILED, ENOMEM);
+		*f = (struct client_tls_fail){CR_CONNECT_FAILED, ENOMEM};
 		return -1;
 	}
 	if (cfg->tls_resume)
@@ -81,10 +81,10 @@ int client_tls_begin(struct cworker *w, struct cconn *c)
 	/* the clock itself, not the turn's: on loopback the server's reply can
 	 * be there before this first step returns, a handshake within a turn */
 	s->hs_start_ns = mono_ns();
-	return client_tls_step(w, c);
+	return client_tls_step(w, c, f);
 }
 
-int client_tls_step(struct cworker *w, struct cconn *c)
+int client_tls_step(struct cworker *w, struct cconn *c, struct client_tls_fail *f)
 {
 	struct ctls_slot *s = slot_of(w, c);
 	enum tls_fail why = TLS_FAIL_PROTOCOL;
@@ -94,7 +94,7 @@ int client_tls_step(struct cworker *w, struct cconn *c)
 		return 0; /* edge-triggered: the handshake read or wrote to EAGAIN */
 	if (rc < 0) { /* a server that hangs up in the middle failed it too: protocol */
 		ctr_add(why == TLS_FAIL_CERT ? &w->sh->c.tls_fail_cert : &w->sh->c.tls_fail_protocol, 1);
-		client_conn_close(w, c, why == TLS_FAIL_CERT ? CR_TLS_CERT : CR_TLS_PROTOCOL, err);
+		*f = (struct client_tls_fail){why == TLS_FAIL_CERT ? CR_TLS_CERT : CR_TLS_PROTOCOL, err};
 		return -1;
 	}
 	hist_record(&w->tls->hs, (mono_ns() - s->hs_start_ns + 500) / 1000); /* once per connection */
@@ -124,7 +124,7 @@ void client_tls_publish(struct cworker *w)
 	hist_reset(&w->tls->hs);
 }
 
-ssize_t client_tls_send(struct cworker *w, struct cconn *c, const void *buf, size_t len)
+ssize_t client_tls_send(struct cworker *w, struct cconn *c, const void *buf, size_t len, struct client_tls_fail *f)
 {
 	int err = 0;
 	ssize_t n = tls_write(slot_of(w, c)->ssl, buf, len, &err);
@@ -138,11 +138,11 @@ ssize_t client_tls_send(struct cworker *w, struct cconn *c, const void *buf, siz
 		c->flags &= ~CF_WRITABLE;
 		return 0;
 	}
-	client_conn_close(w, c, err ? close_reason_of(err) : CR_PROTOCOL, err);
+	*f = (struct client_tls_fail){err ? close_reason_of(err) : CR_PROTOCOL, err};
 	return -1;
 }
 
-ssize_t client_tls_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap)
+ssize_t client_tls_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap, struct client_tls_fail *f)
 {
 	int err = 0;
 	ssize_t n = tls_read(slot_of(w, c)->ssl, buf, cap, &err);
@@ -153,11 +153,9 @@ ssize_t client_tls_recv(struct cworker *w, struct cconn *c, void *buf, size_t ca
 	if (n == TLS_AGAIN)
 		return 0;
 	if (n == TLS_EOF) {
-		if (w->proto->on_eof)
-			w->proto->on_eof(w, c);
-		client_conn_close(w, c, CR_PEER_CLOSED, 0);
+		*f = (struct client_tls_fail){CR_PEER_CLOSED, 0};
 		return -1;
 	}
-	client_conn_close(w, c, err ? close_reason_of(err) : CR_PROTOCOL, err);
+	*f = (struct client_tls_fail){err ? close_reason_of(err) : CR_PROTOCOL, err};
 	return -1;
 }

@@ -7,6 +7,14 @@
 
 #include "client_internal.h"
 
+/* Why a TLS step failed: the caller (client_conn.c, client.c) closes the
+ * connection with it; this layer never closes one itself, so the calls go
+ * one way, from the connection core down to its transport. */
+struct client_tls_fail {
+	enum close_reason why;
+	int err;
+};
+
 /* Per worker, when cfg->tls: -1 with a message in err. */
 int client_tls_init(struct cworker *w, char *err, size_t errcap);
 void client_tls_free(struct cworker *w);
@@ -14,9 +22,9 @@ void client_tls_free(struct cworker *w);
 bool client_tls_handshaking(const struct cworker *w, const struct cconn *c);
 /* After the TCP connect: starts the handshake and takes its first step;
  * then on each event of the slot. 1: done (counted, its time recorded),
- * 0: waits for the socket, -1: failed (the connection is closed). */
-int client_tls_begin(struct cworker *w, struct cconn *c);
-int client_tls_step(struct cworker *w, struct cconn *c);
+ * 0: waits for the socket, -1: failed, why in *f (the caller closes). */
+int client_tls_begin(struct cworker *w, struct cconn *c, struct client_tls_fail *f);
+int client_tls_step(struct cworker *w, struct cconn *c, struct client_tls_fail *f);
 /* At every end of c (client_conn_end): frees its SSL object; a handshake
  * cut by the connect timeout is counted as a TLS timeout, which it
  * returns as the reason. notify: send close_notify (our own close). */
@@ -24,8 +32,10 @@ enum close_reason client_tls_end(struct cworker *w, struct cconn *c, enum close_
 /* The handshake histogram into the worker's shared slot (the caller
  * holds w->sh->lock), and reset. */
 void client_tls_publish(struct cworker *w);
-/* client_send and client_recv over TLS, with their results. */
-ssize_t client_tls_send(struct cworker *w, struct cconn *c, const void *buf, size_t len);
-ssize_t client_tls_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap);
+/* client_send and client_recv over TLS: bytes moved (counted), 0 (wait for
+ * the socket), or -1 with why in *f (CR_PEER_CLOSED: the peer's close_notify
+ * or EOF); the caller closes. */
+ssize_t client_tls_send(struct cworker *w, struct cconn *c, const void *buf, size_t len, struct client_tls_fail *f);
+ssize_t client_tls_recv(struct cworker *w, struct cconn *c, void *buf, size_t cap, struct client_tls_fail *f);
 
 #endif

@@ -38,10 +38,10 @@ void server_tls_free(struct sworker *w)
 	w->tls = NULL;
 }
 
-int server_tls_accept(struct sworker *w, int fd)
+int server_tls_accept(struct sworker *w, int fd, struct server_tls_fail *f)
 {
 	if (!(w->tls->ssl[fd] = tls_conn_new(w->ss->cfg->tls_ctx, fd, true, NULL, NULL))) {
-		server_conn_close(w, fd, CR_IO_ERROR, ENOMEM);
+		*f = (struct server_tls_fail){CR_IO_ERROR, ENOMEM};
 		return -1;
 	}
 	return 0;
@@ -53,8 +53,8 @@ void server_tls_close(struct sworker *w, int fd, bool notify)
 	w->tls->ssl[fd] = NULL;
 }
 
-/* The handshake, until it completes: 1 done, 0 wait, -1 closed. */
-static int handshake(struct sworker *w, int fd, struct ssl_st *s)
+/* The handshake, until it completes: 1 done, 0 wait, -1 failed (*f). */
+static int handshake(struct sworker *w, struct ssl_st *s, struct server_tls_fail *f)
 {
 	enum tls_fail why = TLS_FAIL_PROTOCOL;
 	int err = 0;
@@ -63,11 +63,11 @@ static int handshake(struct sworker *w, int fd, struct ssl_st *s)
 		return 0;
 	if (rc < 0) {
 		if (err || why == TLS_FAIL_CLOSED) { /* the peer went away mid-handshake: not TLS's fault */
-			server_conn_close(w, fd, err ? close_reason_of(err) : CR_PEER_CLOSED, err);
+			*f = (struct server_tls_fail){err ? close_reason_of(err) : CR_PEER_CLOSED, err};
 			return -1;
 		}
 		ctr_add(why == TLS_FAIL_CERT ? &w->sh->c.tls_fail_cert : &w->sh->c.tls_fail_protocol, 1);
-		server_conn_close(w, fd, why == TLS_FAIL_CERT ? CR_TLS_CERT : CR_TLS_PROTOCOL, 0);
+		*f = (struct server_tls_fail){why == TLS_FAIL_CERT ? CR_TLS_CERT : CR_TLS_PROTOCOL, 0};
 		return -1;
 	}
 	ctr_add(tls_resumed(s) ? &w->sh->c.tls_resumed : &w->sh->c.tls_full, 1);
@@ -75,67 +75,64 @@ static int handshake(struct sworker *w, int fd, struct ssl_st *s)
 }
 
 /* The connection's SSL object once its handshake is done, else NULL with
- * *rc the result to return (0: wait, -1: closed). */
-static struct ssl_st *ready(struct sworker *w, int fd, ssize_t *rc)
+ * *rc the result to return (0: wait, -1: failed, *f). */
+static struct ssl_st *ready(struct sworker *w, int fd, ssize_t *rc, struct server_tls_fail *f)
 {
 	struct ssl_st *s = w->tls->ssl[fd];
 	if (s && tls_done(s))
 		return s;
 	if (!s) { /* not reached: an accepted connection without one was closed */
-		server_conn_close(w, fd, CR_IO_ERROR, 0);
+		*f = (struct server_tls_fail){CR_IO_ERROR, 0};
 		*rc = -1;
 		return NULL;
 	}
-	int h = handshake(w, fd, s);
+	int h = handshake(w, s, f);
 	*rc = h < 0 ? -1 : 0;
 	return h > 0 ? s : NULL;
 }
 
-/* A failed call's end: the connection closed with its reason; -1. */
-static ssize_t failed(struct sworker *w, int fd, ssize_t n, int err)
+/* A failed call's end: its reason in *f; -1. */
+static ssize_t failed(ssize_t n, int err, struct server_tls_fail *f)
 {
 	if (n == TLS_EOF)
-		server_conn_close(w, fd, CR_PEER_CLOSED, 0);
+		*f = (struct server_tls_fail){CR_PEER_CLOSED, 0};
 	else
-		server_conn_close(w, fd, err ? close_reason_of(err) : CR_PROTOCOL, err);
+		*f = (struct server_tls_fail){err ? close_reason_of(err) : CR_PROTOCOL, err};
 	return -1;
 }
 
-ssize_t server_tls_send(struct sworker *w, int fd, const void *buf, size_t len)
+ssize_t server_tls_send(struct sworker *w, int fd, const void *buf, size_t len, struct server_tls_fail *f)
 {
 	ssize_t rc = 0;
-	struct ssl_st *s = ready(w, fd, &rc);
+	struct ssl_st *s = ready(w, fd, &rc, f);
 	if (!s)
 		return rc;
 	int err = 0;
 	ssize_t n = tls_write(s, buf, len, &err);
 	if (n >= 0) { /* TLS_AGAIN is 0: the peer is not reading; the carry retries the same bytes */
-		server_conn_at(w, fd)->flags |= SF_ACTIVE;
 		ctr_add(&w->sh->c.bytes_out, (uint64_t)n);
 		return n;
 	}
-	return failed(w, fd, n, err);
+	return failed(n, err, f);
 }
 
 /* recv or peek: TLS_AGAIN as 0 (nothing now), an end or error closes. */
-static ssize_t read_or_peek(struct sworker *w, int fd, void *buf, size_t cap, bool peek)
+static ssize_t read_or_peek(struct sworker *w, int fd, void *buf, size_t cap, bool peek, struct server_tls_fail *f)
 {
 	ssize_t rc = 0;
-	struct ssl_st *s = ready(w, fd, &rc);
+	struct ssl_st *s = ready(w, fd, &rc, f);
 	if (!s)
 		return rc;
 	int err = 0;
 	ssize_t n = peek ? tls_peek(s, buf, cap, &err) : tls_read(s, buf, cap, &err);
-	if (n > 0) {
-		server_conn_at(w, fd)->flags |= SF_ACTIVE; /* for --idle-timeout */
+	if (n > 0)
 		return n;
-	}
-	return n == TLS_AGAIN ? 0 : failed(w, fd, n, err);
+	return n == TLS_AGAIN ? 0 : failed(n, err, f);
 }
 
-ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap)
+ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap, struct server_tls_fail *f)
 {
-	ssize_t n = read_or_peek(w, fd, buf, cap, false);
+	ssize_t n = read_or_peek(w, fd, buf, cap, false, f);
 	if (n > 0)
 		ctr_add(&w->sh->c.bytes_in, (uint64_t)n);
 	return n;
@@ -143,19 +140,19 @@ ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap)
 
 /* One record at most (SSL_peek): a request split over two records waits
  * for the next edge (tcpswarm's client writes each request in one). */
-ssize_t server_tls_peek(struct sworker *w, int fd, void *buf, size_t cap)
+ssize_t server_tls_peek(struct sworker *w, int fd, void *buf, size_t cap, struct server_tls_fail *f)
 {
-	return read_or_peek(w, fd, buf, cap, true);
+	return read_or_peek(w, fd, buf, cap, true, f);
 }
 
-int server_tls_discard(struct sworker *w, int fd, size_t n)
+int server_tls_discard(struct sworker *w, int fd, size_t n, struct server_tls_fail *f)
 {
 	/* the bytes were peeked: they are decrypted and buffered, so this read
 	 * takes them without touching the socket */
 	int err = 0;
 	ssize_t got = tls_read(w->tls->ssl[fd], w->scratch, n, &err);
 	if (got != (ssize_t)n) {
-		server_conn_close(w, fd, CR_IO_ERROR, err);
+		*f = (struct server_tls_fail){CR_IO_ERROR, err};
 		return -1;
 	}
 	ctr_add(&w->sh->c.bytes_in, n);

@@ -8,16 +8,26 @@
 
 #include "server_internal.h"
 
+/* Why a TLS call failed: the caller (server_conn.c, server.c) closes the
+ * connection with it; this layer never closes one, so the calls go one
+ * way, from the connection helpers down to their transport. */
+struct server_tls_fail {
+	enum close_reason why;
+	int err;
+};
+
 /* Per worker, when the config has a TLS context: -1 with errno. */
 int server_tls_init(struct sworker *w);
 void server_tls_free(struct sworker *w);
-/* A connection just accepted: its SSL object; -1 when it was closed. */
-int server_tls_accept(struct sworker *w, int fd);
+/* A connection just accepted: its SSL object; -1 (why in *f) when there is none. */
+int server_tls_accept(struct sworker *w, int fd, struct server_tls_fail *f);
 /* At the close of fd: frees its SSL object (close_notify when notify). */
 void server_tls_close(struct sworker *w, int fd, bool notify);
-ssize_t server_tls_send(struct sworker *w, int fd, const void *buf, size_t len);
-ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap);
-ssize_t server_tls_peek(struct sworker *w, int fd, void *buf, size_t cap);
-int server_tls_discard(struct sworker *w, int fd, size_t n);
+/* The transport calls (the first reads run the handshake): bytes (0: wait
+ * for the socket), or -1 with why in *f. */
+ssize_t server_tls_send(struct sworker *w, int fd, const void *buf, size_t len, struct server_tls_fail *f);
+ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap, struct server_tls_fail *f);
+ssize_t server_tls_peek(struct sworker *w, int fd, void *buf, size_t cap, struct server_tls_fail *f);
+int server_tls_discard(struct sworker *w, int fd, size_t n, struct server_tls_fail *f);
 
 #endif
