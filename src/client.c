@@ -21,7 +21,7 @@
 #include "tcpswarm/cpustat.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
-#include "client_internal.h"
+#include "client_engine.h"
 #include "tls_client.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT

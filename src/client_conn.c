@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client_internal.h"
+#include "client_engine.h"
 #include "tls_client.h"
 
 /* xorshift64*: per worker, so no shared state on the send path */

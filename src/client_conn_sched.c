@@ -5,7 +5,7 @@
  * each closes once nothing is in flight (closed_by "schedule", our own churn,
  * not an error). Retired slots go back to the reopen queue, so a rising
  * schedule reuses them before it touches a slot never opened. */
-#include "client_internal.h"
+#include "client_engine.h"
 
 #include "tcpswarm/schedule.h"
 #include "tcpswarm/stats.h"

@@ -3,7 +3,7 @@
  * length-prefixed answers whose ID must be the one in flight. */
 #include <stdio.h>
 
-#include "client_internal.h"
+#include "client_engine.h"
 #include "tcpswarm/proto_dns.h"
 
 static ssize_t dns_build(struct cworker *w, struct cconn *c, uint8_t *out, size_t cap)

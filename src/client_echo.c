@@ -3,7 +3,7 @@
  * sequence number and its intended time, matched in order as they return. */
 #include <stdint.h>
 
-#include "client_internal.h"
+#include "client_engine.h"
 #include "tcpswarm/proto_echo.h"
 
 /* Frames per send(): a window's worth of a busy connection leaves in one

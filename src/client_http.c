@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
+#include "client_engine.h"
 #include "tcpswarm/proto_http.h"
 
 #define HTTP_MAX_HEADER 8192

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client_internal.h"
+#include "client_engine.h"
 #include "tcpswarm/proto_raw.h"
 
 #define RAW_FIRST_TX CF_PROTO_A /* the first message is not all written yet */

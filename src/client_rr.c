@@ -11,7 +11,7 @@
  *   [uint32 carried bytes][uint32 unused][union rr_parse_state][bytes...] */
 #include <string.h>
 
-#include "client_internal.h"
+#include "client_engine.h"
 
 static void arm(struct cworker *w, struct cconn *c)
 {

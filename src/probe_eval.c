@@ -2,7 +2,7 @@
  * probe_ports.c) ranked, the exit status. Pure. */
 #include <string.h>
 
-#include "probe_rows.h"
+#include "probe_shape.h"
 
 struct shape probe_shape_of(const struct probe_plan *p)
 {

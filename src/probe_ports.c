@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probe_rows.h"
+#include "probe_shape.h"
 #include "tcpswarm/portplan.h"
 #include "tcpswarm/procplan.h"
 

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "probe_rows.h"
+#include "probe_shape.h"
 #include "tcpswarm/cli.h"
 
 #define WRAP 100

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probe_rows.h"
+#include "probe_shape.h"
 #include "tcpswarm/synq.h"
 #include "tcpswarm/units.h"
 

@@ -24,7 +24,7 @@
 #include "tcpswarm/cpustat.h"
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/reactor.h"
-#include "server_internal.h"
+#include "server_engine.h"
 #include "tls_server.h"
 
 /* The modes, by --mode: adding one is its file and a line here. */

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server_internal.h"
+#include "server_engine.h"
 
 #define LOCK_WAIT_NS (5ULL * 1000000000ULL) /* a concurrent start binds in milliseconds */
 

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server_internal.h"
+#include "server_engine.h"
 #include "tls_server.h"
 #include "tcpswarm/proto_http.h"
 

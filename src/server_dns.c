@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "server_internal.h"
+#include "server_engine.h"
 #include "tcpswarm/proto_dns.h"
 
 static bool name_matches(const char *want, const char *qname)

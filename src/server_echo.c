@@ -2,7 +2,7 @@
  * (echo) or only counted (sink). --max-rate (a test knob) throttles both,
  * and the request/response modes (http, dns: throttle_rr_serve): a token
  * bucket of whole requests per worker, refilled every 10 ms. */
-#include "server_internal.h"
+#include "server_engine.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>

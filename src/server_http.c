@@ -1,7 +1,7 @@
 /* Server mode http: answers each request with a 200 and the body length it
  * asks (?length=N, capped by --max-length), 400 and close when it cannot
  * be framed. */
-#include "server_internal.h"
+#include "server_engine.h"
 #include "tcpswarm/proto_http.h"
 
 #include <string.h>

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server_internal.h"
+#include "server_engine.h"
 
 int rr_init(struct sworker *w)
 {

@@ -15,7 +15,7 @@
  * bytes as they come, so only the idle timeout applies to them. */
 #include <stdlib.h>
 
-#include "server_internal.h"
+#include "server_engine.h"
 
 #define SWEEP_MIN_NS 100000000ULL   /* 100 ms */
 #define SWEEP_MAX_NS 1000000000ULL  /* 1 s */

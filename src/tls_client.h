@@ -5,7 +5,7 @@
 #ifndef TCPSWARM_TLS_CLIENT_H
 #define TCPSWARM_TLS_CLIENT_H
 
-#include "client_internal.h"
+#include "client_engine.h"
 
 /* Why a TLS step failed: the caller (client_conn.c, client.c) closes the
  * connection with it; this layer never closes one itself, so the calls go

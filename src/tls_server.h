@@ -6,7 +6,7 @@
 #ifndef TCPSWARM_TLS_SERVER_H
 #define TCPSWARM_TLS_SERVER_H
 
-#include "server_internal.h"
+#include "server_engine.h"
 
 /* Why a TLS call failed: the caller (server_conn.c, server.c) closes the
  * connection with it; this layer never closes one, so the calls go one

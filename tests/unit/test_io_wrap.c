@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/client_internal.h"
-#include "../../src/server_internal.h"
+#include "../../src/client_engine.h"
+#include "../../src/server_engine.h"
 
 /* The script: each call takes the next step; a step is a result (>= 0) or
  * -errno. Past the end the call fails with ENOTCONN (the test then fails). */

@@ -1,8 +1,8 @@
 /* probe's evaluation, inside: the plan's shape as the rows see it, shared
  * helpers, and the row functions (probe_rows.c, probe_ports.c). Not a
  * public header. */
-#ifndef TCPSWARM_PROBE_ROWS_H
-#define TCPSWARM_PROBE_ROWS_H
+#ifndef TCPSWARM_PROBE_SHAPE_H
+#define TCPSWARM_PROBE_SHAPE_H
 
 #include <inttypes.h>
 #include <math.h>

@@ -6,9 +6,12 @@
  *   client.c (engine) ──table──> client_echo.c, client_rr.c
  *   client_rr.c       ──table──> client_dns.c, client_http.c (build/parse_one)
  *   all of them       ─────────> client_conn.c (send, recv, close, answered, gaps)
+ *   client_conn_sched.c ───────> client_conn.c (retire, close)
+ *   client.c, client_conn.c ───> tls_client.c (handshake steps, the TLS transport),
+ *                                which reports a failure and never closes itself
  */
-#ifndef TCPSWARM_CLIENT_INTERNAL_H
-#define TCPSWARM_CLIENT_INTERNAL_H
+#ifndef TCPSWARM_CLIENT_ENGINE_H
+#define TCPSWARM_CLIENT_ENGINE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,9 +6,12 @@
  *   server.c (engine) ──table──> server_echo.c (echo, sink), server_rr.c
  *   server_rr.c       ──table──> server_http.c, server_dns.c (answer_one)
  *   all of them       ─────────> server_conn.c (send, recv, flush, close)
+ *   server.c, server_rr.c ─────> server_timeout.c ──> server_conn.c (close)
+ *   server.c, server_conn.c ───> tls_server.c (the TLS transport), which reports
+ *                                a failure and never closes itself
  */
-#ifndef TCPSWARM_SERVER_INTERNAL_H
-#define TCPSWARM_SERVER_INTERNAL_H
+#ifndef TCPSWARM_SERVER_ENGINE_H
+#define TCPSWARM_SERVER_ENGINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
