@@ -231,7 +231,7 @@ static void csv_row(struct monitor *m, const struct sample *s, double now)
 {
 	if (!m->csv.f || m->csv_err)
 		return;
-	report_csv_row(m->csv.f, s, now);
+	report_csv_row(m->csv.f, s, now, &m->live_conns);
 	out_flush(&m->csv, &m->csv_err);
 }
 

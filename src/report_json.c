@@ -558,10 +558,10 @@ void report_csv_header(FILE *f)
 {
 	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
 		   "accept_queue,listen_overflows,listen_drops,service_p50_us,service_p99_us,send_lag_p99_us,"
-		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us,epoch_s\n");
+		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us,epoch_s,conns_intended\n");
 }
 
-void report_csv_row(FILE *f, const struct sample *s, double epoch_s)
+void report_csv_row(FILE *f, const struct sample *s, double epoch_s, const struct sched_part *conns)
 {
 	fprintf(f,
 		"%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
@@ -570,5 +570,8 @@ void report_csv_row(FILE *f, const struct sample *s, double epoch_s)
 		s->bytes_in, s->bytes_out, s->p50_us, s->p99_us, s->listen_queue, s->kmoved.v[KC_LISTEN_OVERFLOWS],
 		s->kmoved.v[KC_LISTEN_DROPS]);
 	csv_honest(f, s);
-	fprintf(f, ",%.3f\n", epoch_s);
+	fprintf(f, ",%.3f,", epoch_s);
+	if (conns && conns->s) /* as the JSON series: empty without --conn-schedule */
+		fprintf(f, "%" PRIu64, sched_part_count(conns, s->t));
+	fputc('\n', f);
 }
