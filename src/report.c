@@ -486,6 +486,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	fprintf(out, "cpu            server workers %s busy (%u); host %s busy (%u CPUs)\n", wb, r->workers, hb, r->host_cpus);
 	memory_line(out, r);
 	kernel_lines(out, r);
+	left_on_host_line(out, r);
 	diagnosis_lines(out, r);
 	fflush(out);
 }

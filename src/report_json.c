@@ -138,7 +138,7 @@ static void kernel(struct jw *w, const struct run_report *r)
 /* "by_rcode" (dns) or "by_status" (http): non-zero counts only. */
 /* What the run left on the host as the report was written (sockstat after
  * the stop) beside the kernel's ceilings; teardown_processes: worker
- * processes still closing their sockets then. */
+ * processes still closing their sockets then. Both roles. */
 static void left_on_host(struct jw *w, const struct run_report *r)
 {
 	const struct sockstat *a = &r->sock_after;
@@ -518,6 +518,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_obj_end(&w);
 	peers(&w, r->peers);
 	tail(&w, r, NULL, NULL);
+	left_on_host(&w, r);
 	jw_obj_end(&w);
 	return close_out(&of, jw_finish(&w));
 }
