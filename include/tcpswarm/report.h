@@ -29,6 +29,7 @@ struct sample {
 	uint64_t svc_p50_us, svc_p99_us, lag_p99_us, own_lag_p99_us;
 	double worker_busy, host_busy;
 	bool generator_bound;
+	uint64_t tls_full, tls_resumed, tls_failed; /* TLS handshakes this second: done, failed */
 };
 
 struct series {
