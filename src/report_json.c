@@ -249,8 +249,8 @@ static void tls_json(struct jw *w, const struct run_report *r)
 	jw_obj_end(w);
 	jw_u64(w, "alpn_missed", t->tls_alpn_missed);
 	jw_obj_end(w);
-	if (r->hs_lat)
-		percentiles(w, "handshake_us", r->hs_lat, false);
+	if (r->hs_lat) /* with its buckets: tcpswarm merge adds them */
+		percentiles(w, "handshake_us", r->hs_lat, true);
 }
 
 /* "connections" of a client run: counts, reopens, close reasons, connect latency. */
