@@ -44,6 +44,14 @@ run_mode() {
 }
 
 run_mode echo
+# the handshake buckets are in the report, and merge adds them up exactly (the report twice: twice each count)
+json "$WORK/c-echo.json" '([.connections.handshake_us.histogram[][1]] | add) == 8' >/dev/null ||
+	fail "echo: handshake_us.histogram: $(jq -c .connections.handshake_us "$WORK/c-echo.json")"
+"$BIN" merge "$WORK/c-echo.json" "$WORK/c-echo.json" -o "$WORK/c-echo2.json" || fail "merge of TLS reports exited $?"
+jq -e --slurpfile one "$WORK/c-echo.json" '.connections.handshake_us.count == 16 and
+	.connections.handshake_us.p99 == $one[0].connections.handshake_us.p99 and
+	.connections.tls.handshakes_full + .connections.tls.handshakes_resumed == 16' "$WORK/c-echo2.json" >/dev/null ||
+	fail "merged TLS: $(jq -c '.connections | {tls, handshake_us}' "$WORK/c-echo2.json")"
 json "$WORK/c-echo.json" '.requests.answered == .requests.sent' >/dev/null || fail "echo: answered != sent"
 json "$WORK/s-echo.json" ".requests.bytes_in == $(jq .requests.bytes_out "$WORK/c-echo.json")" >/dev/null ||
 	fail "echo: the server read other than the client wrote"
