@@ -8,6 +8,7 @@
 #include "tcpswarm/merge.h"
 #include "tcpswarm/outfile.h"
 #include "tcpswarm/run.h"
+#include "tcpswarm/server_peers.h"
 
 #define MERGE_MAX_FILE (256u << 20) /* a report is KiB to a few MiB */
 
@@ -15,9 +16,10 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: tcpswarm merge A.json B.json ... [-o total.json] [--text]\n\n"
 		     "Merges client JSON reports of one plan (tcpswarm client --shard I/N on N machines, or the same\n"
-		     "command on several) into one report of the same outline, plus merged_from and nodes.\n"
-		     "Latency histograms merge exactly; counters add; series align by wall-clock second.\n"
-		     "Reports of different versions, targets, protocols or rates, or an incomplete or\n"
+		     "command on several) into one report of the same outline, plus merged_from and nodes; or server\n"
+		     "reports of one mode (their peers summed per source address and port).\n"
+		     "Latency and TLS handshake histograms merge exactly; counters add; series align by wall-clock\n"
+		     "second. Reports of different roles, versions, targets, protocols or rates, or an incomplete or\n"
 		     "overlapping shard set, are refused (exit 2).\n\n"
 		     "  -o, --output FILE  write the merged JSON to FILE (default: standard output, unless --text)\n"
 		     "      --text         print a summary a person reads\n");
@@ -72,8 +74,68 @@ static uint64_t sum_at(const struct merge_set *s, const char *path)
 	return t;
 }
 
+/* The TLS handshakes of every report, and their merged time. */
+static void tls_text(const struct merge_set *s, FILE *out)
+{
+	bool any = false;
+	for (size_t i = 0; i < s->n && !any; i++)
+		any = jr_path(&s->in[i].root, "connections.tls") != NULL;
+	if (!any)
+		return;
+	fprintf(out, "tls            handshakes full %" PRIu64 "  resumed %" PRIu64 "  failed: certificate %" PRIu64
+		     "  protocol %" PRIu64 "  timeout %" PRIu64 "\n",
+		sum_at(s, "connections.tls.handshakes_full"), sum_at(s, "connections.tls.handshakes_resumed"),
+		sum_at(s, "connections.tls.failed.certificate"), sum_at(s, "connections.tls.failed.protocol"),
+		sum_at(s, "connections.tls.failed.timeout"));
+	const struct hist *h = s->hs;
+	if (h->count && s->hs_exact)
+		fprintf(out, "  handshake    p50 %" PRIu64 "us  p99 %" PRIu64 "us  max %" PRIu64 "us over %" PRIu64
+			     " handshakes (merged histogram)\n",
+			hist_percentile(h, 50), hist_percentile(h, 99), h->max, h->count);
+}
+
+/* Servers: what they accepted and served, and who connected: the busiest
+ * PEERS_TOP pairs, the rest of the listed pairs together, and the pairs
+ * past a full table ("other"); the three add up to the accepted. */
+static void server_text(const struct merge_set *s, FILE *out)
+{
+	const struct merge_peers *p = &s->peers;
+	fprintf(out, "tcpswarm merge: %zu server reports, %.1fs from the first start to the last end\n", s->n, s->span_s);
+	fprintf(out, "connections    accepted %" PRIu64 "  closed %" PRIu64 "  accept errors %" PRIu64 "\n",
+		sum_at(s, "connections.accepted"), sum_at(s, "connections.closed"), sum_at(s, "connections.failed"));
+	fprintf(out, "requests       answered %" PRIu64 "  errors %" PRIu64 "\n", sum_at(s, "requests.answered"),
+		sum_at(s, "requests.errors"));
+	fprintf(out, "bytes          in %" PRIu64 "  out %" PRIu64 "\n", sum_at(s, "requests.bytes_in"),
+		sum_at(s, "requests.bytes_out"));
+	tls_text(s, out);
+	fprintf(out, "peers          %zu source address%s, %zu address:port pair%s\n", p->addresses,
+		p->addresses == 1 ? "" : "es", p->n, p->n == 1 ? "" : "s");
+	uint64_t rest[3] = {0, 0, 0};
+	for (size_t i = 0; i < p->n; i++) {
+		if (i < PEERS_TOP) {
+			fprintf(out, "  %-40s port %-5" PRIu64 " open %" PRIu64 "  peak %" PRIu64 "  accepted %" PRIu64 "\n",
+				p->v[i].addr, p->v[i].port, p->v[i].open, p->v[i].peak, p->v[i].accepted);
+			continue;
+		}
+		rest[0] += p->v[i].open, rest[1] += p->v[i].peak, rest[2] += p->v[i].accepted;
+	}
+	if (p->n > PEERS_TOP)
+		fprintf(out, "  the other %zu pairs  open %" PRIu64 "  peak %" PRIu64 "  accepted %" PRIu64 "\n",
+			p->n - PEERS_TOP, rest[0], rest[1], rest[2]);
+	if (sum_at(s, "peers_other.accepted"))
+		fprintf(out, "  past full tables (not told apart) open %" PRIu64 "  peak %" PRIu64 "  accepted %" PRIu64 "\n",
+			sum_at(s, "peers_other.open"), sum_at(s, "peers_other.peak"), sum_at(s, "peers_other.accepted"));
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(out, "node %-9zu %s: accepted %" PRIu64 ", peak open %" PRIu64 "\n", i + 1, s->in[i].name,
+			u64_at(s, i, "connections.accepted"), u64_at(s, i, "connections.peak_open"));
+}
+
 void merge_print_text(const struct merge_set *s, FILE *out)
 {
+	if (s->server) {
+		server_text(s, out);
+		return;
+	}
 	const struct hist *h = s->lat;
 	fprintf(out, "tcpswarm merge: %zu reports, %.1fs from the first start to the last end\n", s->n, s->span_s);
 	fprintf(out, "connections    target %" PRIu64 "  established %" PRIu64 "  failed %" PRIu64 "\n",
@@ -88,6 +150,7 @@ void merge_print_text(const struct merge_set *s, FILE *out)
 		h->count ? h->max : 0, h->count);
 	fprintf(out, "bytes          in %" PRIu64 "  out %" PRIu64 "\n", sum_at(s, "requests.bytes_in"),
 		sum_at(s, "requests.bytes_out"));
+	tls_text(s, out);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct jr_value *d = jr_get(&s->in[i].root, "diagnosis");
 		fprintf(out, "node %-9zu %s: established %" PRIu64 ", answered %" PRIu64 ", p99 %" PRIu64 "us\n", i + 1,

@@ -1,5 +1,6 @@
 /* tcpswarm merge, reading and checking: each report alone (a tcpswarm
- * client report with the keys merge needs), then the set (one plan). */
+ * client or server report with the keys merge needs), then the set (one
+ * plan, or one server mode). */
 #define _GNU_SOURCE /* strptime, timegm */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -16,11 +17,19 @@ static const char *const required[] = {
 	"latency_us", "latency_us.count", "latency_us.max", "latency_us.histogram", "series",
 };
 
+/* Keys every server report has and merge reads. */
+static const char *const required_server[] = {
+	"version", "started_at", "duration_s", "config", "config.mode", "connections", "connections.accepted",
+	"requests", "series", "peers", "peers_other",
+};
+
 /* Keys of config that must be equal in every report of one plan. */
 static const char *const same_plan[] = {
 	"proto", "targets", "payload", "arrivals", "duration_us", "qname", "qtype", "path", "length_min",
-	"length_max", "think_min_us", "think_max_us", "start_at",
+	"length_max", "think_min_us", "think_max_us", "start_at", NULL,
 };
+/* ...and in every server report merged together: what it serves. */
+static const char *const same_server[] = {"mode", NULL};
 
 static int refuse(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refuse(char *err, size_t cap, const char *fmt, ...)
@@ -56,15 +65,30 @@ static int read_shard(struct merge_input *m, char *err, size_t cap)
 	return 0;
 }
 
+/* A server report: its keys and start (no latency histogram to check). */
+static int check_server(struct merge_input *m, char *err, size_t cap)
+{
+	for (size_t i = 0; i < sizeof(required_server) / sizeof(required_server[0]); i++)
+		if (!jr_path(&m->root, required_server[i]))
+			return refuse(err, cap, "%s: a server report without key %s (truncated, or from a tcpswarm "
+					   "without the server's peers?); merge takes client reports or server reports",
+				      m->name, required_server[i]);
+	if (!parse_utc(jr_as_str(jr_get(&m->root, "started_at")), &m->started))
+		return refuse(err, cap, "%s: started_at is not YYYY-MM-DDTHH:MM:SSZ", m->name);
+	return 0;
+}
+
 static int check_one(struct merge_input *m, struct hist *scratch, char *err, size_t cap)
 {
 	const char *tool = jr_as_str(jr_get(&m->root, "tool"));
 	const char *role = jr_as_str(jr_get(&m->root, "role"));
 	if (m->root.type != JR_OBJECT || !tool || strcmp(tool, "tcpswarm"))
 		return refuse(err, cap, "%s: not a tcpswarm report (no \"tool\": \"tcpswarm\")", m->name);
+	if (role && !strcmp(role, "server"))
+		return check_server(m, err, cap);
 	if (!role || strcmp(role, "client"))
-		return refuse(err, cap, "%s: a %s report; merge takes client reports (tcpswarm client --json)", m->name,
-			      role ? role : "role-less");
+		return refuse(err, cap, "%s: a %s report; merge takes client reports (tcpswarm client --json) or server ones",
+			      m->name, role ? role : "role-less");
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!jr_path(&m->root, required[i]))
 			return refuse(err, cap, "%s: key %s is missing (truncated or not a client report?)", m->name,
@@ -194,18 +218,29 @@ static int check_rates(struct merge_set *s, char *err, size_t cap)
 	return 0;
 }
 
+static bool is_server(const struct merge_input *m)
+{
+	const char *role = jr_as_str(jr_get(&m->root, "role"));
+	return role && !strcmp(role, "server");
+}
+
 static int check_plan(struct merge_set *s, char *err, size_t cap)
 {
 	const struct merge_input *a = &s->in[0];
+	s->server = is_server(a);
+	const char *const *keys = s->server ? same_server : same_plan;
 	for (size_t i = 1; i < s->n; i++) {
 		const struct merge_input *b = &s->in[i];
+		if (is_server(b) != s->server)
+			return refuse(err, cap, "%s and %s: a %s and a %s report; merge takes reports of one role", a->name,
+				      b->name, s->server ? "server" : "client", s->server ? "client" : "server");
 		if (!same_value(jr_get(&a->root, "version"), jr_get(&b->root, "version")))
 			return refuse(err, cap, "%s and %s: written by different tcpswarm versions", a->name, b->name);
-		for (size_t k = 0; k < sizeof(same_plan) / sizeof(same_plan[0]); k++) {
+		for (size_t k = 0; keys[k]; k++) {
 			const struct jr_value *ca = jr_path(&a->root, "config"), *cb = jr_path(&b->root, "config");
-			if (!same_value(jr_get(ca, same_plan[k]), jr_get(cb, same_plan[k]))) {
+			if (!same_value(jr_get(ca, keys[k]), jr_get(cb, keys[k]))) {
 				char what[300];
-				snprintf(what, sizeof(what), "%s and %s: config.%s differs", a->name, b->name, same_plan[k]);
+				snprintf(what, sizeof(what), "%s and %s: config.%s differs", a->name, b->name, keys[k]);
 				return refuse(err, cap, "%s (not one plan)", what);
 			}
 		}
@@ -213,36 +248,42 @@ static int check_plan(struct merge_set *s, char *err, size_t cap)
 	return 0;
 }
 
-/* Every input's latency histogram added, its exact max restored (the
- * bucket list alone gives only the bucket's bound). */
+/* Every input's latency histograms added, each exact max restored (the
+ * bucket list alone gives only the bucket's bound). A connect latency
+ * without buckets makes its merge inexact; so does a handshake_us without
+ * them (a report with no handshake_us had no TLS: nothing to add). */
 static int merge_histograms(struct merge_set *s, char *err, size_t cap)
 {
 	struct hist *one = malloc(sizeof(*one));
 	s->conn = malloc(sizeof(*s->conn));
-	if (!one || !s->conn) {
+	s->hs = malloc(sizeof(*s->hs));
+	if (!one || !s->conn || !s->hs) {
 		free(one);
 		return refuse(err, cap, "out of memory");
 	}
-	hist_reset(s->lat);
-	hist_reset(s->conn);
-	s->conn_exact = true;
+	static const char *const blocks[] = {"latency_us", "connections.connect_latency_us", "connections.handshake_us"};
+	struct hist *into[] = {s->lat, s->conn, s->hs};
+	bool *exact[] = {NULL, &s->conn_exact, &s->hs_exact};
+	for (int which = 0; which < 3; which++)
+		hist_reset(into[which]);
+	s->conn_exact = s->hs_exact = true;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct jr_value *root = &s->in[i].root;
-		for (int which = 0; which < 2; which++) {
-			const struct jr_value *blk = jr_path(root, which ? "connections.connect_latency_us" : "latency_us");
+		for (int which = 0; which < 3; which++) {
+			const struct jr_value *blk = jr_path(root, blocks[which]);
 			const struct jr_value *h = jr_get(blk, "histogram");
 			uint64_t max;
 			double mean;
 			if (!h || hist_parse_sparse(one, h->raw, h->raw_len) < 0) {
-				if (which)
-					s->conn_exact = false;
+				if (exact[which] && (blk || which == 1))
+					*exact[which] = false;
 				continue;
 			}
 			if (jr_as_u64(jr_get(blk, "max"), &max) && one->count)
 				one->max = max;
 			if (jr_as_double(jr_get(blk, "mean"), &mean))
 				one->sum = (uint64_t)llround(mean * (double)one->count);
-			hist_merge(which ? s->conn : s->lat, one);
+			hist_merge(into[which], one);
 		}
 	}
 	free(one);
@@ -269,9 +310,11 @@ int merge_check(struct merge_set *s, char *err, size_t cap)
 {
 	if (s->n == 0)
 		return refuse(err, cap, "no reports given");
-	if (check_plan(s, err, cap) < 0 || check_shards(s, err, cap) < 0 || check_rates(s, err, cap) < 0 ||
-	    merge_histograms(s, err, cap) < 0)
+	if (check_plan(s, err, cap) < 0 || check_shards(s, err, cap) < 0 ||
+	    (!s->server && check_rates(s, err, cap) < 0) || merge_histograms(s, err, cap) < 0)
 		return -1;
+	if (s->server && merge_peers_collect(s, &s->peers) < 0)
+		return refuse(err, cap, "out of memory");
 	span(s);
 	return 0;
 }
@@ -285,5 +328,7 @@ void merge_set_free(struct merge_set *s)
 	free(s->in);
 	free(s->lat);
 	free(s->conn);
+	free(s->hs);
+	merge_peers_free(&s->peers);
 	memset(s, 0, sizeof(*s));
 }

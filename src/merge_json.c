@@ -1,7 +1,7 @@
 /* tcpswarm merge, the merged JSON: one walk over the union of the reports'
  * keys, in the order the first report has them, each key combined by the
- * rule its path names (counters add by default). The outline is a client
- * report's, plus merged_from and nodes. */
+ * rule its path names (counters add by default). The outline is the
+ * reports' own (client or server), plus merged_from and nodes. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@ enum rule {
 	R_MEAN,
 	R_DROP,
 	R_HIST,     /* a latency block rebuilt from the merged histogram */
+	R_PEERS,    /* the servers' peers, summed by (addr, port) */
 	R_STARTED, R_SPAN, R_TAGGED, R_SERIES, R_SERIES_T, R_SERIES_TS,
 };
 
@@ -31,7 +32,9 @@ static const struct { const char *path; enum rule rule; } rules[] = {
 	{"config.source_ips", R_SUM}, {"config.shard", R_DROP}, {"config.source", R_DROP},
 	{"limits", R_FIRST_IN},
 	{"connections.time_to_all_s", R_MAX_ALL}, {"connections.conn_per_s", R_DROP},
-	{"connections.connect_latency_us", R_HIST}, {"latency_us", R_HIST},
+	{"connections.connect_latency_us", R_HIST}, {"latency_us", R_HIST}, {"connections.handshake_us", R_HIST},
+	{"peers", R_PEERS}, {"listener", R_FIRST_IN}, {"listener.accept_queue_peak", R_MAX},
+	{"listener.syn_recv_peak", R_MAX},
 	{"memory.user_bytes_per_conn", R_MEAN}, {"memory.conn_struct_bytes", R_FIRST},
 	{"diagnosis", R_TAGGED}, {"gates_failed", R_TAGGED}, {"series", R_SERIES},
 	{"series[].t", R_SERIES_T}, {"series[].t_unix", R_SERIES_TS},
@@ -52,7 +55,8 @@ static enum rule rule_of(const char *path, enum rule leaf)
 	return leaf;
 }
 
-/* A value of one report written as it is. */
+/* A value of one report written as it is, without the members named skip
+ * (at any depth). */
 static void copy(struct jw *w, const char *key, const struct jr_value *v, const char *skip)
 {
 	switch (v->type) {
@@ -60,7 +64,7 @@ static void copy(struct jw *w, const char *key, const struct jr_value *v, const 
 		jw_obj_begin(w, key);
 		for (size_t i = 0; i < v->n; i++)
 			if (!skip || strcmp(v->keys[i], skip))
-				copy(w, v->keys[i], &v->kids[i], NULL);
+				copy(w, v->keys[i], &v->kids[i], skip);
 		jw_obj_end(w);
 		break;
 	case JR_ARRAY:
@@ -113,12 +117,16 @@ static void numbers(struct jw *w, const char *key, const struct jr_value **vs, s
 		jw_double(w, key, d);
 }
 
-static void hist_block(struct walk *k, const char *key, const struct jr_value **vs, size_t n)
+/* latency_us (always exact, with its buckets), connect_latency_us (exact
+ * when every report has buckets; written without), handshake_us (exact and
+ * with buckets when every report that has one has them). */
+static void hist_block(struct walk *k, const char *path, const char *key, const struct jr_value **vs, size_t n)
 {
-	bool conn = strcmp(key, "latency_us") != 0;
-	const struct hist *h = conn ? k->s->conn : k->s->lat;
+	bool lat = !strcmp(path, "latency_us"), hs = !strcmp(path, "connections.handshake_us");
+	const struct hist *h = lat ? k->s->lat : hs ? k->s->hs : k->s->conn;
+	bool exact = lat || (hs ? k->s->hs_exact : k->s->conn_exact);
 	jw_obj_begin(k->w, key);
-	if (conn && !k->s->conn_exact) { /* no buckets in the reports: counts add, no percentiles */
+	if (!exact) { /* no buckets in the reports: counts add, no percentiles */
 		const char *p[] = {"p50", "p90", "p99", "p999"};
 		const struct jr_value *cnt[64], *mx[64];
 		size_t m = n < 64 ? n : 64;
@@ -139,7 +147,7 @@ static void hist_block(struct walk *k, const char *key, const struct jr_value **
 		jw_u64(k->w, "max", h->count ? h->max : 0);
 		jw_double(k->w, "mean", hist_mean(h));
 	}
-	if (!conn) {
+	if (lat || (hs && exact)) {
 		size_t need = hist_format_sparse(h, NULL, 0) + 1;
 		char *buf = malloc(need);
 		if (buf) {
@@ -257,6 +265,23 @@ static void series(struct walk *k, const char *key, const struct jr_value **vs)
 	free(row);
 }
 
+/* Every (addr, port) pair any server saw, busiest first (merge_peers.c). */
+static void peers(struct walk *k, const char *key)
+{
+	const struct merge_peers *p = &k->s->peers;
+	jw_arr_begin(k->w, key);
+	for (size_t i = 0; i < p->n; i++) {
+		jw_obj_begin(k->w, NULL);
+		jw_str(k->w, "addr", p->v[i].addr);
+		jw_u64(k->w, "port", p->v[i].port);
+		jw_u64(k->w, "open", p->v[i].open);
+		jw_u64(k->w, "peak", p->v[i].peak);
+		jw_u64(k->w, "accepted", p->v[i].accepted);
+		jw_obj_end(k->w);
+	}
+	jw_arr_end(k->w);
+}
+
 static const struct jr_value *first_of(const struct jr_value **vs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -290,7 +315,10 @@ static void node(struct walk *k, const char *path, const char *key, const struct
 		jw_u64(k->w, key, (uint64_t)k->ts);
 		return;
 	case R_HIST:
-		hist_block(k, key, vs, n);
+		hist_block(k, path, key, vs, n);
+		return;
+	case R_PEERS:
+		peers(k, key);
 		return;
 	case R_TAGGED:
 		tagged(k, key, vs);
@@ -319,7 +347,8 @@ static void node(struct walk *k, const char *path, const char *key, const struct
 static void nodes(struct walk *k)
 {
 	static const char *const keep[] = {"started_at", "duration_s", "interrupted", "failure", "processes",
-					   "limits", "connections", "requests", "latency_us", "memory", "diagnosis"};
+					   "limits", "connections", "listener", "requests", "latency_us", "memory",
+					   "peers_other", "left_on_host", "diagnosis"};
 	jw_arr_begin(k->w, "nodes");
 	for (size_t i = 0; i < k->s->n; i++) {
 		const struct merge_input *m = &k->s->in[i];

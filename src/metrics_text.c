@@ -80,6 +80,21 @@ static void latency(struct out *o, const struct hist *h)
 	put(o, "tcpswarm_request_latency_seconds_count %" PRIu64 "\n", count);
 }
 
+/* TLS handshakes (zero without --tls or --tls-cert): done, by kind; failed,
+ * by the reasons the summary and the JSON's connections.tls.failed use. */
+static void tls(struct out *o, const struct totals *t)
+{
+	family(o, "tls_handshakes_total", "counter", "TLS handshakes completed, full or resumed.");
+	put(o, "tcpswarm_tls_handshakes_total{kind=\"full\"} %" PRIu64 "\n", t->tls_full);
+	put(o, "tcpswarm_tls_handshakes_total{kind=\"resumed\"} %" PRIu64 "\n", t->tls_resumed);
+	family(o, "tls_handshake_failures_total", "counter", "TLS handshakes failed, by reason.");
+	put(o, "tcpswarm_tls_handshake_failures_total{reason=\"certificate\"} %" PRIu64 "\n", t->tls_fail_cert);
+	put(o, "tcpswarm_tls_handshake_failures_total{reason=\"protocol\"} %" PRIu64 "\n", t->tls_fail_protocol);
+	put(o, "tcpswarm_tls_handshake_failures_total{reason=\"timeout\"} %" PRIu64 "\n", t->tls_fail_timeout);
+	one(o, "tls_alpn_missed_total", "counter", "TLS handshakes in which no --alpn protocol was agreed (client).",
+	    t->tls_alpn_missed);
+}
+
 size_t metrics_format(char *outbuf, size_t cap, const char *role, const char *version, const struct totals *t,
 		      const struct hist *lat)
 {
@@ -100,6 +115,7 @@ size_t metrics_format(char *outbuf, size_t cap, const char *role, const char *ve
 	for (int r = 0; r < CR__COUNT; r++)
 		put(&o, "tcpswarm_connections_ended_total{reason=\"%s\"} %" PRIu64 "\n",
 		    close_reason_name((enum close_reason)r), t->close[r]);
+	tls(&o, t);
 	latency(&o, lat);
 	return o.len;
 }

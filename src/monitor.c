@@ -231,7 +231,7 @@ static void csv_row(struct monitor *m, const struct sample *s, double now)
 {
 	if (!m->csv.f || m->csv_err)
 		return;
-	report_csv_row(m->csv.f, s, now);
+	report_csv_row(m->csv.f, s, now, &m->live_conns);
 	out_flush(&m->csv, &m->csv_err);
 }
 
@@ -318,6 +318,10 @@ void monitor_tick(struct monitor *m, uint32_t t)
 	s.p99_us = hist_percentile(m->interval, 99);
 	s.listen_queue = now.listen_queue;
 	s.reopened = now.conn_reopened - m->prev.conn_reopened;
+	s.tls_full = now.tls_full - m->prev.tls_full;
+	s.tls_resumed = now.tls_resumed - m->prev.tls_resumed;
+	s.tls_failed = now.tls_fail_cert + now.tls_fail_protocol + now.tls_fail_timeout -
+		       (m->prev.tls_fail_cert + m->prev.tls_fail_protocol + m->prev.tls_fail_timeout);
 	double epoch = epoch_now();
 	hdr_interval(m, epoch);
 	hist_reset(m->interval);

@@ -71,10 +71,25 @@ static void bytes_field(struct live_line *l, unsigned prio, const struct sample 
 	live_add(l, prio, f, NULL);
 }
 
+/* With --tls: this second's handshakes, last in priority (shown only where
+ * the terminal has room; every field on a non-tty). */
+static void tls_field(struct live_line *l, unsigned prio, const struct sample *s)
+{
+	char full[112], brief[64];
+	snprintf(full, sizeof(full), "tls full %" PRIu64 "/s resumed %" PRIu64 "/s failed %" PRIu64 "/s", s->tls_full,
+		 s->tls_resumed, s->tls_failed);
+	if (s->tls_failed)
+		snprintf(brief, sizeof(brief), "tls %" PRIu64 "/s fail %" PRIu64, s->tls_full + s->tls_resumed, s->tls_failed);
+	else
+		snprintf(brief, sizeof(brief), "tls %" PRIu64 "/s", s->tls_full + s->tls_resumed);
+	live_add(l, prio, full, brief);
+}
+
 /* Client fields, by priority: time, connections, answered (against what the
  * schedule intended), latency, errors, generator-bound, kernel counters that
- * moved, send lag, sent, bytes. Display order is the order added. */
-static void client_fields(struct live_line *l, const struct sample *s, const struct live_view *v)
+ * moved, send lag, sent, bytes, TLS handshakes (with --tls). Display order
+ * is the order added. */
+static void client_fields(struct live_line *l, const struct sample *s, const struct live_view *v, bool tls)
 {
 	char a[32], t[32], b[32], p50[24], p99[24], lag[24], full[112], brief[112];
 	units_fmt_count(a, sizeof(a), (double)s->open);
@@ -114,6 +129,8 @@ static void client_fields(struct live_line *l, const struct sample *s, const str
 	kmoved_fields(l, 6, &s->kmoved);
 	if (s->generator_bound)
 		live_add(l, 5, "generator-bound", "gen-bound");
+	if (tls)
+		tls_field(l, 10, s);
 }
 
 static void server_fields(struct live_line *l, const struct sample *s)
@@ -138,7 +155,7 @@ void report_live(FILE *out, const struct run_report *r, const struct sample *s, 
 	char line[1024];
 	time_field(&l, s, v);
 	if (r->is_client)
-		client_fields(&l, s, v);
+		client_fields(&l, s, v, r->hs_lat != NULL); /* hs_lat: allocated with --tls */
 	else
 		server_fields(&l, s);
 	/* one column short of the width: a terminal that wraps on the last
@@ -486,6 +503,7 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	fprintf(out, "cpu            server workers %s busy (%u); host %s busy (%u CPUs)\n", wb, r->workers, hb, r->host_cpus);
 	memory_line(out, r);
 	kernel_lines(out, r);
+	left_on_host_line(out, r);
 	diagnosis_lines(out, r);
 	fflush(out);
 }

@@ -138,7 +138,7 @@ static void kernel(struct jw *w, const struct run_report *r)
 /* "by_rcode" (dns) or "by_status" (http): non-zero counts only. */
 /* What the run left on the host as the report was written (sockstat after
  * the stop) beside the kernel's ceilings; teardown_processes: worker
- * processes still closing their sockets then. */
+ * processes still closing their sockets then. Both roles. */
 static void left_on_host(struct jw *w, const struct run_report *r)
 {
 	const struct sockstat *a = &r->sock_after;
@@ -249,8 +249,8 @@ static void tls_json(struct jw *w, const struct run_report *r)
 	jw_obj_end(w);
 	jw_u64(w, "alpn_missed", t->tls_alpn_missed);
 	jw_obj_end(w);
-	if (r->hs_lat)
-		percentiles(w, "handshake_us", r->hs_lat, false);
+	if (r->hs_lat) /* with its buckets: tcpswarm merge adds them */
+		percentiles(w, "handshake_us", r->hs_lat, true);
 }
 
 /* "connections" of a client run: counts, reopens, close reasons, connect latency. */
@@ -518,6 +518,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_obj_end(&w);
 	peers(&w, r->peers);
 	tail(&w, r, NULL, NULL);
+	left_on_host(&w, r);
 	jw_obj_end(&w);
 	return close_out(&of, jw_finish(&w));
 }
@@ -558,10 +559,10 @@ void report_csv_header(FILE *f)
 {
 	fprintf(f, "t,open,new_conns,failed,accepted,closed,sent,answered,errors,bytes_in,bytes_out,p50_us,p99_us,"
 		   "accept_queue,listen_overflows,listen_drops,service_p50_us,service_p99_us,send_lag_p99_us,"
-		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us,epoch_s\n");
+		   "client_cpu,host_cpu,generator_bound,own_send_lag_p99_us,epoch_s,conns_intended\n");
 }
 
-void report_csv_row(FILE *f, const struct sample *s, double epoch_s)
+void report_csv_row(FILE *f, const struct sample *s, double epoch_s, const struct sched_part *conns)
 {
 	fprintf(f,
 		"%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
@@ -570,5 +571,8 @@ void report_csv_row(FILE *f, const struct sample *s, double epoch_s)
 		s->bytes_in, s->bytes_out, s->p50_us, s->p99_us, s->listen_queue, s->kmoved.v[KC_LISTEN_OVERFLOWS],
 		s->kmoved.v[KC_LISTEN_DROPS]);
 	csv_honest(f, s);
-	fprintf(f, ",%.3f\n", epoch_s);
+	fprintf(f, ",%.3f,", epoch_s);
+	if (conns && conns->s) /* as the JSON series: empty without --conn-schedule */
+		fprintf(f, "%" PRIu64, sched_part_count(conns, s->t));
+	fputc('\n', f);
 }

@@ -29,6 +29,7 @@ struct sample {
 	uint64_t svc_p50_us, svc_p99_us, lag_p99_us, own_lag_p99_us;
 	double worker_busy, host_busy;
 	bool generator_bound;
+	uint64_t tls_full, tls_resumed, tls_failed; /* TLS handshakes this second: done, failed */
 };
 
 struct series {
@@ -109,7 +110,9 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 /* --csv, streamed a row a second (monitor.c): the header line, and one row
  * (the columns of the series, then the wall clock at the sample, epoch_s). */
 void report_csv_header(FILE *f);
-void report_csv_row(FILE *f, const struct sample *s, double epoch_s);
+/* conns: the --conn-schedule part for the last column, conns_intended
+ * (NULL or conns->s NULL: the column is empty). */
+void report_csv_row(FILE *f, const struct sample *s, double epoch_s, const struct sched_part *conns);
 
 /* The diagnosis inputs on who set the pace (send lag, CPU, loopback target),
  * from the report and the config. */

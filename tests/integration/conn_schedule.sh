@@ -26,12 +26,16 @@ check_open() {
 # 1. up to 200 in 2 s, hold, down to 50; -r 1000 with all 200 open
 C=$WORK/sched.json
 timeout 30 "$BIN" client "127.0.0.1:$PORT" --conn-schedule 0s:0,2s:200,3s:200,4s:50 -r 1000 -q \
-	--max-send-lag 50ms --json "$C" >"$WORK/c.out" 2>"$WORK/c.err" || fail "client exited $?: $(cat "$WORK/c.err")"
+	--max-send-lag 50ms --json "$C" --csv "$WORK/sched.csv" >"$WORK/c.out" 2>"$WORK/c.err" || fail "client exited $?: $(cat "$WORK/c.err")"
 json "$C" '.config.connections == 200' >/dev/null || fail "-c not the schedule's peak: $(jq .config.connections "$C")"
 json "$C" '.config.duration_us == 4000000' >/dev/null || fail "-T not the schedule's length: $(jq .config.duration_us "$C")"
 json "$C" '[.series[].conns_intended] == [100, 200, 200, 50]' >/dev/null ||
 	fail "conns_intended: $(jq -c '[.series[].conns_intended]' "$C")"
 check_open "$C" sched
+# --csv: conns_intended is the last column, the JSON series' numbers
+head -n 1 "$WORK/sched.csv" | grep -q ',epoch_s,conns_intended$' || fail "CSV header: $(head -n 1 "$WORK/sched.csv")"
+[ "$(tail -n +2 "$WORK/sched.csv" | cut -d, -f25 | paste -sd,)" = "100,200,200,50" ] ||
+	fail "CSV conns_intended: $(tail -n +2 "$WORK/sched.csv" | cut -d, -f25 | paste -sd,)"
 last=$(jq '.series[-1].open' "$C")
 near "$last" 50 || fail "ended with $last open, the schedule ends at 50"
 closed=$(jq '.connections.closed_by.schedule // 0' "$C")

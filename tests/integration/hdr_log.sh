@@ -33,12 +33,12 @@ wait "$CLIENT" || rc=$?
 [ "$rc" -eq 0 ] || fail "client exited $rc: $(cat "$WORK/client.err")"
 [ "$seen" -eq 1 ] || fail "no 2 streamed rows in $C.partial / $H.partial while the client ran"
 [ ! -e "$C.partial" ] && [ ! -e "$H.partial" ] || fail "a .partial file remains after the run"
-head -n 1 "$C" | grep -q '^t,open,new_conns,.*,own_send_lag_p99_us,epoch_s$' || fail "CSV header: $(head -n 1 "$C")"
+head -n 1 "$C" | grep -q '^t,open,new_conns,.*,own_send_lag_p99_us,epoch_s,conns_intended$' || fail "CSV header: $(head -n 1 "$C")"
 rows=$(($(wc -l <"$C") - 1))
 [ "$rows" -eq 4 ] || fail "CSV has $rows rows for a 4 s run, expected 4"
-awk -F, -v now="$(date +%s)" 'NR > 1 { if ($1 != NR - 1 || $NF < now - 60 || $NF > now + 1) bad = 1;
-	if (NR > 2 && ($NF - prev < 0.8 || $NF - prev > 1.2)) bad = 1; prev = $NF } END { exit bad }' "$C" ||
-	fail "t or epoch_s columns wrong: $(cut -d, -f1,24 "$C" | tr '\n' ' ')"
+awk -F, -v now="$(date +%s)" 'NR > 1 { if ($1 != NR - 1 || $24 < now - 60 || $24 > now + 1 || $25 != "") bad = 1;
+	if (NR > 2 && ($24 - prev < 0.8 || $24 - prev > 1.2)) bad = 1; prev = $24 } END { exit bad }' "$C" ||
+	fail "t, epoch_s or (no --conn-schedule: empty) conns_intended columns wrong: $(cut -d, -f1,24,25 "$C" | tr '\n' ' ')"
 grep -q '^#\[StartTime: [0-9.]* (seconds since epoch)' "$H" && grep -q 'microseconds' "$H" || fail "HDR log header"
 
 # HdrHistogram reads it back: the last CSV line of its interval log carries

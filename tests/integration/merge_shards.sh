@@ -41,6 +41,26 @@ rc=0
 "$BIN" merge "$WORK"/c1.json "$WORK"/c2.json >/dev/null 2>"$WORK/merge.err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "shard 3/3 is missing" "$WORK/merge.err" || fail "incomplete set: rc $rc, $(cat "$WORK/merge.err")"
 rc=0
-"$BIN" merge "$S" >/dev/null 2>"$WORK/merge.err" || rc=$?
-[ "$rc" -eq 2 ] && grep -q "server report" "$WORK/merge.err" || fail "server JSON: rc $rc, $(cat "$WORK/merge.err")"
-echo "PASS merge_shards: 3 shards, 100 connections, merged = server's count"
+"$BIN" merge "$WORK"/c1.json "$S" >/dev/null 2>"$WORK/merge.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q "server report" "$WORK/merge.err" || fail "client with server JSON: rc $rc, $(cat "$WORK/merge.err")"
+
+# Server reports merge among themselves: a second server on another port
+# takes 20 connections; merged, the peers are 127.0.0.1 on each port with
+# that server's accepted, and the rows plus peers_other add up to the total.
+PORT2=$(free_port)
+start_server "$PORT2" --json "$WORK/server2.json"
+timeout 30 "$BIN" client "127.0.0.1:$PORT2" -c 20 -r 200 -T 1s -q -w 1 >"$WORK/c4.out" 2>"$WORK/c4.err" ||
+	fail "client of the second server exited $?: $(cat "$WORK/c4.err")"
+stop_server
+rc=0
+"$BIN" merge "$S" "$WORK/server2.json" -o "$WORK/servers.json" --text >"$WORK/stext" || rc=$?
+[ "$rc" -eq 0 ] || fail "merging two server reports exited $rc"
+M=$WORK/servers.json
+jq -e --argjson p1 "$PORT" --argjson p2 "$PORT2" '.role == "server" and .connections.accepted == 120 and
+	([.peers[] | select(.addr == "127.0.0.1")] | map({(.port | tostring): .accepted}) | add) ==
+		{($p1 | tostring): 100, ($p2 | tostring): 20} and
+	([.peers[].accepted] | add) + .peers_other.accepted == .connections.accepted and
+	(.nodes | length) == 2' "$M" >/dev/null ||
+	fail "merged servers: $(jq -c '{accepted: .connections.accepted, peers, peers_other}' "$M")"
+grep -q "^peers          1 source address, 2 address:port pairs" "$WORK/stext" || fail "merge --text of servers: $(cat "$WORK/stext")"
+echo "PASS merge_shards: 3 shards, 100 connections, merged = server's count; two servers' peers merged"

@@ -63,6 +63,10 @@ grep -q '^tcpswarm_info{role="server",' "$WORK/s1.txt" || fail "server info line
 [ "$(value "$WORK/c2" tcpswarm_connections_established_total)" -eq 20 ] || fail "client established: $(value "$WORK/c2" tcpswarm_connections_established_total)"
 [ "$(value "$WORK/c2" tcpswarm_connections_open)" -eq 20 ] || fail "client open: $(value "$WORK/c2" tcpswarm_connections_open)"
 [ "$(value "$WORK/s1" tcpswarm_connections_accepted_total)" -eq 20 ] || fail "server accepted: $(value "$WORK/s1" tcpswarm_connections_accepted_total)"
+# the TLS families are there without TLS too, at zero (tls_loopback checks them counting)
+grep -q '^tcpswarm_tls_handshakes_total{kind="full"} 0$' "$WORK/c2.txt" &&
+	grep -q '^tcpswarm_tls_handshake_failures_total{reason="certificate"} 0$' "$WORK/s1.txt" ||
+	fail "TLS families missing: $(grep tls "$WORK/c2.txt" "$WORK/s1.txt")"
 for k in tcpswarm_requests_sent_total tcpswarm_requests_answered_total tcpswarm_sent_bytes_total tcpswarm_request_latency_seconds_count; do
 	a=$(value "$WORK/c1" $k) b=$(value "$WORK/c2" $k)
 	[ "$b" -gt "$a" ] || fail "$k did not grow between scrapes 0.5 s apart: $a then $b"

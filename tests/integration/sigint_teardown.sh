@@ -3,9 +3,10 @@
 # marked interrupted, says what it left on the host (left_on_host: TIME-WAIT
 # beside tcp_max_tw_buckets, orphans, processes still closing), and every
 # process it started is gone (reaped, no zombie) within 10 s. Both close modes.
+# The server says what it left on the host too (summary line and JSON).
 source "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
-start_server "$PORT" --processes 2
+start_server "$PORT" --processes 2 --json "$WORK/server.json"
 N=3000
 # gone PID...: true when none exists, a zombie included (kill -0 sees zombies)
 gone() {
@@ -54,4 +55,9 @@ for mode in fin rst; do
 	echo "$mode: returned in $ms ms; $(jq -c .left_on_host "$WORK/$mode.json")"
 done
 stop_server
+grep -q "^left on host   TIME-WAIT [0-9]*" "$WORK/server.out" || fail "server: no 'left on host' line: $(cat "$WORK/server.out")"
+json "$WORK/server.json" ".role == \"server\" and (.left_on_host | (.time_wait | type) == \"number\"
+	and (.orphans | type) == \"number\" and .tcp_max_tw_buckets == $(cat /proc/sys/net/ipv4/tcp_max_tw_buckets))" >/dev/null ||
+	fail "server JSON left_on_host: $(jq -c .left_on_host "$WORK/server.json")"
+echo "server: $(jq -c .left_on_host "$WORK/server.json")"
 echo "PASS sigint_teardown"

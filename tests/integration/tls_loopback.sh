@@ -44,6 +44,14 @@ run_mode() {
 }
 
 run_mode echo
+# the handshake buckets are in the report, and merge adds them up exactly (the report twice: twice each count)
+json "$WORK/c-echo.json" '([.connections.handshake_us.histogram[][1]] | add) == 8' >/dev/null ||
+	fail "echo: handshake_us.histogram: $(jq -c .connections.handshake_us "$WORK/c-echo.json")"
+"$BIN" merge "$WORK/c-echo.json" "$WORK/c-echo.json" -o "$WORK/c-echo2.json" || fail "merge of TLS reports exited $?"
+jq -e --slurpfile one "$WORK/c-echo.json" '.connections.handshake_us.count == 16 and
+	.connections.handshake_us.p99 == $one[0].connections.handshake_us.p99 and
+	.connections.tls.handshakes_full + .connections.tls.handshakes_resumed == 16' "$WORK/c-echo2.json" >/dev/null ||
+	fail "merged TLS: $(jq -c '.connections | {tls, handshake_us}' "$WORK/c-echo2.json")"
 json "$WORK/c-echo.json" '.requests.answered == .requests.sent' >/dev/null || fail "echo: answered != sent"
 json "$WORK/s-echo.json" ".requests.bytes_in == $(jq .requests.bytes_out "$WORK/c-echo.json")" >/dev/null ||
 	fail "echo: the server read other than the client wrote"
@@ -72,15 +80,32 @@ json "$WORK/c-bad.json" '.connections.tls.failed.certificate >= 4 and .connectio
 	fail "wrong CA: $(jq -c .connections "$WORK/c-bad.json")"
 grep -q "failed [0-9]* (certificate [1-9]" "$WORK/c-bad.out" || fail "wrong CA: summary: $(grep tls "$WORK/c-bad.out")"
 
-# churn with --tls-resume: reconnects resume the worker's session; https:// implies --tls
-start_server "$PORT" -w 1 --processes 1 -m http "${TLS_SRV[@]}" --json "$WORK/s-res.json"
+# churn with --tls-resume: reconnects resume the worker's session; https:// implies --tls.
+# The client's live lines (not a tty: every field) carry its handshakes each
+# second; the server's --metrics, scraped after the client, its TLS counters.
+MPORT=$(free_port)
+start_server "$PORT" -w 1 --processes 1 -m http "${TLS_SRV[@]}" --json "$WORK/s-res.json" --metrics "127.0.0.1:$MPORT"
 rc=0
-timeout 30 "$BIN" client "https://127.0.0.1:$PORT/" -w 1 --ca "$WORK/srv.pem" --tls-resume -c 4 -r 80 -T 3s -q \
-	--conn-requests 5 --max-send-lag 10s --json "$WORK/c-res.json" >"$WORK/c-res.out" 2>&1 || rc=$?
+timeout 30 "$BIN" client "https://127.0.0.1:$PORT/" -w 1 --ca "$WORK/srv.pem" --tls-resume -c 4 -r 80 -T 3s \
+	--conn-requests 5 --max-send-lag 10s --json "$WORK/c-res.json" >"$WORK/c-res.out" 2>"$WORK/c-res.live" || rc=$?
+exec 3<>"/dev/tcp/127.0.0.1/$MPORT" || fail "no server --metrics on $MPORT"
+printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+timeout 5 cat <&3 >"$WORK/s-res.metrics"
+exec 3<&-
 stop_server
 [ "$rc" -eq 0 ] || fail "https with --tls-resume: client exited $rc: $(cat "$WORK/c-res.out")"
 json "$WORK/c-res.json" '.connections.tls.handshakes_resumed >= 4 and .requests.answered > 0 and
 	.requests.errors == 0' >/dev/null || fail "resume: $(jq -c .connections.tls "$WORK/c-res.json")"
 json "$WORK/s-res.json" '.connections.tls.handshakes_resumed >= 4' >/dev/null ||
 	fail "resume: the server counted $(jq -c .connections.tls "$WORK/s-res.json")"
+live_res=$(awk '/^ *[0-9]+s/ && match($0, /tls full [0-9]+\/s resumed [0-9]+\/s failed [0-9]+\/s/) {
+	split(substr($0, RSTART, RLENGTH), f, /[ \/]+/); r += f[6]; n++ } END { print n + 0, r + 0 }' "$WORK/c-res.live")
+[ "${live_res%% *}" -ge 2 ] && [ "${live_res##* }" -ge 1 ] ||
+	fail "resume: live lines without their handshakes ($live_res: lines, resumed): $(cat "$WORK/c-res.live")"
+mres=$(awk '$1 == "tcpswarm_tls_handshakes_total{kind=\"resumed\"}" { print $2 }' "$WORK/s-res.metrics")
+mfull=$(awk '$1 == "tcpswarm_tls_handshakes_total{kind=\"full\"}" { print $2 }' "$WORK/s-res.metrics")
+[ "$mres" = "$(jq .connections.tls.handshakes_resumed "$WORK/s-res.json")" ] &&
+	[ "$mfull" = "$(jq .connections.tls.handshakes_full "$WORK/s-res.json")" ] &&
+	grep -q '^tcpswarm_tls_handshake_failures_total{reason="certificate"} 0' "$WORK/s-res.metrics" ||
+	fail "server --metrics TLS counters (full $mfull, resumed $mres) are not its JSON's: $(grep tls "$WORK/s-res.metrics")"
 echo "PASS tls_loopback: echo, sink, http, dns over TLS; wrong CA counted; resumed $(jq .connections.tls.handshakes_resumed "$WORK/c-res.json")"

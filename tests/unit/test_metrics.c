@@ -63,6 +63,35 @@ static void test_counters_and_labels(void **state)
 	assert_true(!strncmp(buf, "# HELP tcpswarm_info ", 21));
 }
 
+/* The TLS counters: handshakes by kind, failures by reason, always present. */
+static void test_tls_counters(void **state)
+{
+	(void)state;
+	struct totals t;
+	memset(&t, 0, sizeof(t));
+	t.tls_full = 11;
+	t.tls_resumed = 22;
+	t.tls_fail_cert = 3;
+	t.tls_fail_protocol = 4;
+	t.tls_fail_timeout = 5;
+	t.tls_alpn_missed = 6;
+	hist_reset(&lat);
+	char buf[16384];
+	metrics_format(buf, sizeof(buf), "client", "v", &t, &lat);
+	assert_line(buf, "# TYPE tcpswarm_tls_handshakes_total counter");
+	assert_line(buf, "tcpswarm_tls_handshakes_total{kind=\"full\"} 11");
+	assert_line(buf, "tcpswarm_tls_handshakes_total{kind=\"resumed\"} 22");
+	assert_line(buf, "# TYPE tcpswarm_tls_handshake_failures_total counter");
+	assert_line(buf, "tcpswarm_tls_handshake_failures_total{reason=\"certificate\"} 3");
+	assert_line(buf, "tcpswarm_tls_handshake_failures_total{reason=\"protocol\"} 4");
+	assert_line(buf, "tcpswarm_tls_handshake_failures_total{reason=\"timeout\"} 5");
+	assert_line(buf, "tcpswarm_tls_alpn_missed_total 6");
+	memset(&t, 0, sizeof(t)); /* a run without TLS: the same series, at zero */
+	metrics_format(buf, sizeof(buf), "server", "v", &t, &lat);
+	assert_line(buf, "tcpswarm_tls_handshakes_total{kind=\"full\"} 0");
+	assert_line(buf, "tcpswarm_tls_handshake_failures_total{reason=\"timeout\"} 0");
+}
+
 static void test_histogram_cumulative(void **state)
 {
 	(void)state;
@@ -105,6 +134,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counters_and_labels),
+		cmocka_unit_test(test_tls_counters),
 		cmocka_unit_test(test_histogram_cumulative),
 		cmocka_unit_test(test_too_small_says_how_much),
 	};
