@@ -9,6 +9,9 @@
 #     drop counter moves and the kernel logs "table full"; the client's
 #     diagnosis names conntrack on the path from its own evidence.
 #  2. Max restored: the same 150 all pass, and no conntrack finding.
+#  3. The same ceiling from the server's full accept queue (--backlog 16,
+#     not accepting): connects time out under a flat count too, but the
+#     open ones are not answered: not conntrack.
 # Skips (77) when not root, when the max is not writable here (not the
 # initial netns), or when anything on the host is tracked already.
 source "$(dirname "$0")/lib.sh"
@@ -73,9 +76,10 @@ if ip netns exec "$RTR" sh -c "echo $CT > $MAXF" 2>/dev/null; then
 	echo "note: nf_conntrack_max is writable in the router netns on this kernel (per-netns max)"
 fi
 
+# server EXTRA...: in the server namespace, JSON to $WORK/s.json
 server() {
 	rm -f "$WORK/s.json"
-	timeout 30 ip netns exec "$SRV" "$BIN" server -p 7000 -w 1 --processes 1 -q --json "$WORK/s.json" \
+	timeout 30 ip netns exec "$SRV" "$BIN" server -p 7000 -w 1 --processes 1 -q --json "$WORK/s.json" "$@" \
 		>"$WORK/s.out" 2>"$WORK/s.err" &
 	SERVER=$!
 	PIDS+=("$SERVER")
@@ -96,7 +100,7 @@ stop_server() {
 # router's highest count while it ran
 client() {
 	rm -f "$1"
-	timeout 20 ip netns exec "$CLI" "$BIN" client 10.201.0.1:7000 -c $N -r 100 -T 3s -q --connect-timeout 1s \
+	timeout 20 ip netns exec "$CLI" "$BIN" client 10.201.0.1:7000 -c $N -r 100 -T 3s -q --connect-timeout 1500ms \
 		--json "$1" >"$1.out" 2>&1 &
 	local pid=$! n
 	PIDS+=("$pid")
@@ -154,7 +158,7 @@ jq -e --argjson n $N '.connections.failed > 0 and (.connections.errors | keys) =
 	fail "the client's connects did not just time out: $(jq -c .connections "$WORK/full.json")"
 jq -e --argjson est "$est" '[.diagnosis[] | select(.limit == "conntrack")][0] |
 	(.evidence | test("new connections stopped being answered at \($est) open \\(of 150\\)")) and
-	(.evidence | test("no RST, SYNs unanswered")) and
+	(.evidence | test("no RST, SYNs unanswered \\(retransmits \\+[1-9]")) and
 	(.evidence | test("stateful middlebox: NAT/firewall conntrack table full")) and
 	(.evidence | test("this netns tracks none \\(nf_conntrack_count 0 of max [0-9]+\\)")) and
 	(.fix | test("nf_conntrack_max")) and (.fix | test("hashsize")) and (.fix | test("avoid NAT"))' \
@@ -173,4 +177,17 @@ jq -e --argjson n $N '.connections.established == $n and .connections.failed == 
 	([.diagnosis[].limit] | index("conntrack")) == null' "$WORK/free.json" >/dev/null ||
 	fail "with nf_conntrack_max $OLD_MAX: $(jq -c '.connections, [.diagnosis[].limit]' "$WORK/free.json")"
 echo "nf_conntrack_max $OLD_MAX restored: $N of $N established, router count peaked at $RTR_PEAK"
+
+# 3. an accept queue overflow through the same router is not conntrack
+server --backlog 16 --accept-pause 8s -T 9s
+client "$WORK/queue.json"
+wait "$SERVER" || true
+jq -e --argjson n $N '.connections.peak_open < $n and .connections.closed_by.connect_timeout > 0 and
+	.requests.lost > 0' "$WORK/queue.json" >/dev/null ||
+	fail "a full accept queue did not cap the client: $(jq -c '.connections, .requests' "$WORK/queue.json")"
+jq -e '[.diagnosis[].limit] | index("conntrack") == null and index("connect_timeout") != null' \
+	"$WORK/queue.json" >/dev/null || fail "accept queue overflow: $(jq -c .diagnosis "$WORK/queue.json")"
+jq -e '[.diagnosis[].limit] | index("accept_queue") != null' "$WORK/s.json" >/dev/null ||
+	fail "the server did not name its accept queue: $(jq -c .diagnosis "$WORK/s.json")"
+echo "accept queue full (backlog 16): $(jq .connections.peak_open "$WORK/queue.json") of $N open, $(jq .requests.lost "$WORK/queue.json") requests lost: not conntrack"
 echo PASS
