@@ -35,7 +35,15 @@ ip netns del "$TSW_LAB_PREFIX-probe"
 modprobe nf_conntrack 2>/dev/null || true
 [ -r "$MAXF" ] && [ -r "$COUNTF" ] || skip "conntrack is not loaded (no $MAXF)"
 [ -w "$MAXF" ] || skip "$MAXF is not writable: not the initial netns"
+# One run at a time on this host (other worktrees run this test too): a
+# second run started inside the first one's window would take 64 as the
+# value to restore.
+LOCK=/run/lock/tcpswarm-nf-conntrack-max.lock
+command -v flock >/dev/null || skip "needs flock (util-linux)"
+exec 9>"$LOCK"
+flock -w 60 9 || skip "another run holds $LOCK for over 60 s"
 OLD_MAX=$(cat "$MAXF")
+[ "$OLD_MAX" -eq 0 ] || [ "$OLD_MAX" -ge 1024 ] || skip "nf_conntrack_max is $OLD_MAX: lowered by someone else, not restoring that"
 
 # Every exit restores the max first: other netns on this host share it.
 restore_max() {
