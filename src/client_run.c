@@ -92,6 +92,14 @@ static void final_histograms(struct wshared *sh, unsigned n, struct run_report *
 	}
 }
 
+/* From the last first open of a slot to the end of the run: how long the
+ * open count could not grow (diagnose_nat.c's plateau). */
+static uint64_t flat_since_last_first_open(const struct run_report *r)
+{
+	uint64_t end = r->start_ns + (uint64_t)(r->duration_s * 1e9), last = r->tot.last_established_ns;
+	return last > r->start_ns && last < end ? end - last : 0;
+}
+
 static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 {
 	struct diag_input in = {
@@ -102,6 +110,7 @@ static void run_diagnosis(const struct client_config *cfg, struct run_report *r)
 		.p50_us = hist_percentile(r->lat, 50), .reconnect = cfg->reconnect,
 		.not_sent_down = r->tot.req_not_sent, .outage_ns = r->outage_ns,
 		.churn_closes = r->tot.close[CR_LIFETIME] + r->tot.close[CR_REQUESTS], .sock_start = &r->sock_start,
+		.run_ns = (uint64_t)(r->duration_s * 1e9), .flat_ns = flat_since_last_first_open(r),
 	};
 	report_diag_honest(r, cfg, &in);
 	diagnose(&in, &r->diag);

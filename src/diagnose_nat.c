@@ -59,10 +59,40 @@ void diag_behind_one_address(const struct diag_input *in, struct diagnosis *d)
 		 (unsigned)in->peer_top_port + 3);
 }
 
-/* Connects timed out with their SYNs unanswered while other connections to
- * the same targets were established and kept: something on the path stopped
- * admitting new connections. Off this host only (on loopback a full queue
- * of our own server explains it, and its rules say so). */
+/* The established connections were served and none was lost: what a
+ * path that stopped admitting new flows leaves. A server whose accept
+ * queue is full holds connections it never reads (requests lost) or resets
+ * them (tcp_abort_on_overflow); a peer that closes or resets them is not a
+ * plateau. */
+static bool established_ones_healthy(const struct totals *t, uint64_t sent, uint64_t answered)
+{
+	if (!sent || t->req_lost || answered * 10 < sent * 9)
+		return false;
+	return !t->errs[ES_ECONNRESET] && !t->close[CR_RESET] && !t->close[CR_PEER_CLOSED] && !t->close[CR_IO_ERROR];
+}
+
+/* Where the client's own netns has conntrack: its count against the
+ * (host-wide) max. A count of 0 says this netns tracks none of it, so a
+ * full table, if any, is on a middlebox whose count the client cannot read. */
+static void local_table(const struct diag_input *in, char *out, size_t cap)
+{
+	int64_t cnt = limit_of(in, KL_NF_CONNTRACK_COUNT, 0), max = limit_of(in, KL_NF_CONNTRACK_MAX, 0);
+	if (cnt < 0 || max <= 0)
+		say(out, cap, "; conntrack not readable here");
+	else if (cnt == 0)
+		say(out, cap, "; this netns tracks none (nf_conntrack_count 0 of max %" PRId64 ")", max);
+	else
+		say(out, cap, "; nf_conntrack_count %" PRId64 " of nf_conntrack_max %" PRId64 " here", cnt, max);
+}
+
+/* Connects timed out with no RST while earlier ones to the same targets
+ * were established, kept and answered, and the open count stayed flat for
+ * at least half the run: something on the path stopped admitting new
+ * connections, as a full conntrack table on a NAT router or stateful
+ * firewall does. Off this host only (on loopback our own server's queues
+ * explain it, and their rules say so). A server that is only slow lets
+ * the count keep growing; an accept queue overflow leaves requests lost or
+ * resets. */
 void diag_conntrack_path(const struct diag_input *in, struct diagnosis *d)
 {
 	const struct totals *t = in->tot;
@@ -72,22 +102,22 @@ void diag_conntrack_path(const struct diag_input *in, struct diagnosis *d)
 	if (!in->is_client || in->target_loopback || !timed_out || !t->conn_established || t->errs[ES_ECONNREFUSED] ||
 	    !in->peak_open || in->peak_open >= in->target_conns)
 		return;
+	if (!in->run_ns || in->flat_ns * 2 < in->run_ns || !established_ones_healthy(t, in->sent, in->answered))
+		return;
 	struct finding *f = diag_add(d, "conntrack", timed_out);
 	if (!f)
 		return;
-	int64_t cnt = limit_of(in, KL_NF_CONNTRACK_COUNT, 0), max = limit_of(in, KL_NF_CONNTRACK_MAX, 0);
-	char local[120] = "";
-	if (cnt >= 0 && max > 0)
-		say(local, sizeof(local), "; nf_conntrack_count %" PRId64 " of nf_conntrack_max %" PRId64
-		    " here", cnt, max);
+	char local[96];
+	local_table(in, local, sizeof(local));
 	uint64_t retrans = in->kdelta && in->kdelta->present[KC_TCP_SYN_RETRANS] ? in->kdelta->v[KC_TCP_SYN_RETRANS] : 0;
 	say(f->evidence, sizeof(f->evidence),
-	    "%" PRIu64 " connects timed out, SYNs unanswered (SYN retransmits +%" PRIu64 "), while at most %" PRIu64
-	    " of %" PRIu64 " connections stayed up: new ones were dropped on the path, as a full conntrack table on a "
-	    "NAT router does (the server saw nothing of them; else its SYN/accept queue findings)%s",
-	    timed_out, retrans, in->peak_open, in->target_conns, local);
+	    "new connections stopped being answered at %" PRIu64 " open (of %" PRIu64 "), flat %.1f of %.1f s: %" PRIu64
+	    " connects timed out, no RST, SYNs unanswered (retransmits +%" PRIu64 "), while the open ones were answered. "
+	    "Likely a stateful middlebox: NAT/firewall conntrack table full%s",
+	    in->peak_open, in->target_conns, (double)in->flat_ns / 1e9, (double)in->run_ns / 1e9, timed_out, retrans,
+	    local);
 	say(f->fix, sizeof(f->fix),
-		 "on the router: raise net.netfilter.nf_conntrack_max (and the hashsize, "
-		 "/sys/module/nf_conntrack/parameters/hashsize), or exempt the benchmark port from tracking "
-		 "(iptables -t raw -A PREROUTING -p tcp --dport PORT -j NOTRACK; nft: notrack)");
+	    "on the middlebox: compare nf_conntrack_count with net.netfilter.nf_conntrack_max, raise it and the hashsize "
+	    "(/sys/module/nf_conntrack/parameters/hashsize), exempt the port from tracking (iptables -t raw ... -j "
+	    "NOTRACK; nft notrack), or avoid NAT");
 }

@@ -62,6 +62,9 @@ struct diag_input {
 	double worker_busy, host_share, host_busy;
 	unsigned workers, host_cpus;
 	bool target_loopback;
+	/* client: how long the load ran, and how long of it no slot opened for
+	 * the first time (the open count was flat); 0 unknown */
+	uint64_t run_ns, flat_ns;
 };
 
 #define DIAG_BUSY 0.9 /* a CPU share at or above this is saturated */
