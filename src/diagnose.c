@@ -8,19 +8,6 @@
 #include "tcpswarm/portplan.h"
 #include "tcpswarm/synq.h"
 
-static struct finding *add(struct diagnosis *d, const char *limit, uint64_t weight)
-{
-	if (d->n == DIAG_MAX)
-		return NULL;
-	struct finding *f = &d->f[d->n++];
-	memset(f, 0, sizeof(*f));
-	f->limit = limit;
-	f->score = weight > 1000000000 ? 1000000000 : (int)weight;
-	return f;
-}
-
-struct finding *diag_add(struct diagnosis *d, const char *limit, uint64_t weight) { return add(d, limit, weight); }
-
 static void say(char *dst, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
@@ -64,7 +51,7 @@ static void host_listen_note(const struct diag_input *in, struct diagnosis *d)
 	uint64_t ovf = kd(in, KC_LISTEN_OVERFLOWS), drops = kd(in, KC_LISTEN_DROPS);
 	if (!ovf || own_queue_evidence(in))
 		return;
-	struct finding *f = add(d, "host_listen_overflow", 1);
+	struct finding *f = diag_add(d, "host_listen_overflow", 1);
 	if (!f)
 		return;
 	char own[160];
@@ -86,7 +73,7 @@ static void accept_queue(const struct diag_input *in, struct diagnosis *d)
 	uint64_t ovf = kd(in, KC_LISTEN_OVERFLOWS), drops = kd(in, KC_LISTEN_DROPS);
 	if (!own_queue_evidence(in))
 		return; /* at most the host-wide note */
-	struct finding *f = add(d, "accept_queue", ovf ? ovf : 1);
+	struct finding *f = diag_add(d, "accept_queue", ovf ? ovf : 1);
 	if (!f)
 		return;
 	int64_t somax = lim(in, KL_SOMAXCONN, 0);
@@ -154,7 +141,7 @@ static void shared_host(const struct diag_input *in, struct diagnosis *d)
 			 unsent_of(in) || (!in->interrupted && in->tot->req_lost) || in->tot->req_errors;
 	if (!short_run)
 		return;
-	struct finding *f = add(d, "shared_host", 1);
+	struct finding *f = diag_add(d, "shared_host", 1);
 	if (!f)
 		return;
 	if (!server_held(in))
@@ -176,7 +163,7 @@ static void generator(const struct diag_input *in, struct diagnosis *d)
 {
 	if (!generator_bound(in))
 		return;
-	struct finding *f = add(d, "generator", 1);
+	struct finding *f = diag_add(d, "generator", 1);
 	if (!f)
 		return;
 	if (!server_held(in))
@@ -218,7 +205,7 @@ static void syn_queue(const struct diag_input *in, struct diagnosis *d)
 	bool full = syn_queue_at_ceiling(in, &ceil);
 	if (!drop && !cookies && !sent && !full)
 		return;
-	struct finding *f = add(d, "syn_queue", drop + cookies + sent ? drop + cookies + sent : kd(in, KC_LISTEN_DROPS) + 1);
+	struct finding *f = diag_add(d, "syn_queue", drop + cookies + sent ? drop + cookies + sent : kd(in, KC_LISTEN_DROPS) + 1);
 	if (!f)
 		return;
 	char peak[96] = "", how[160];
@@ -253,7 +240,7 @@ static void abort_on_overflow(const struct diag_input *in, struct diagnosis *d)
 	bool client_reset = in->is_client && resets && !in->answered;
 	if (!server_full && !client_reset)
 		return;
-	struct finding *f = add(d, "abort_on_overflow", server_full ? kd(in, KC_LISTEN_OVERFLOWS) + 1 : resets);
+	struct finding *f = diag_add(d, "abort_on_overflow", server_full ? kd(in, KC_LISTEN_OVERFLOWS) + 1 : resets);
 	if (!f)
 		return;
 	if (server_full)
@@ -294,7 +281,7 @@ static void ports(const struct diag_input *in, struct diagnosis *d)
 	uint64_t n = in->tot->errs[ES_EADDRNOTAVAIL];
 	if (!n)
 		return;
-	struct finding *f = add(d, "ephemeral_ports", n);
+	struct finding *f = diag_add(d, "ephemeral_ports", n);
 	if (!f)
 		return;
 	int64_t lo = lim(in, KL_IP_LOCAL_PORT_RANGE, 0), hi = lim(in, KL_IP_LOCAL_PORT_RANGE, 1);
@@ -324,7 +311,7 @@ static void descriptors(const struct diag_input *in, struct diagnosis *d)
 {
 	uint64_t m = in->tot->errs[ES_EMFILE], nf = in->tot->errs[ES_ENFILE];
 	if (m) {
-		struct finding *f = add(d, "descriptors", m);
+		struct finding *f = diag_add(d, "descriptors", m);
 		if (f) {
 			say(f->evidence, sizeof(f->evidence),
 			    "%" PRIu64 " sockets failed with EMFILE: this process reached RLIMIT_NOFILE (soft %" PRId64
@@ -337,7 +324,7 @@ static void descriptors(const struct diag_input *in, struct diagnosis *d)
 		}
 	}
 	if (nf) {
-		struct finding *f = add(d, "file_max", nf);
+		struct finding *f = diag_add(d, "file_max", nf);
 		if (f) {
 			say(f->evidence, sizeof(f->evidence),
 			    "%" PRIu64 " sockets failed with ENFILE: the system-wide file table is full (fs.file-max = %" PRId64
@@ -354,7 +341,7 @@ static void memory(const struct diag_input *in, struct diagnosis *d)
 	uint64_t nobufs = in->tot->errs[ES_ENOBUFS] + in->tot->errs[ES_ENOMEM];
 	if (!abort_mem && !press && !nobufs)
 		return;
-	struct finding *f = add(d, "socket_memory", abort_mem + press + nobufs);
+	struct finding *f = diag_add(d, "socket_memory", abort_mem + press + nobufs);
 	if (!f)
 		return;
 	int64_t pages = in->sock && in->sock->present[SS_TCP_MEM_PAGES] ? (int64_t)in->sock->v[SS_TCP_MEM_PAGES] : -1;
@@ -373,7 +360,7 @@ static void conntrack(const struct diag_input *in, struct diagnosis *d)
 	int64_t cnt = lim(in, KL_NF_CONNTRACK_COUNT, 0), max = lim(in, KL_NF_CONNTRACK_MAX, 0);
 	if (cnt < 0 || max <= 0 || cnt * 10 < max * 9)
 		return;
-	struct finding *f = add(d, "conntrack", (uint64_t)cnt);
+	struct finding *f = diag_add(d, "conntrack", (uint64_t)cnt);
 	if (!f)
 		return;
 	say(f->evidence, sizeof(f->evidence),
@@ -395,7 +382,7 @@ static void time_wait(const struct diag_input *in, struct diagnosis *d)
 	bool churn_tw = in->churn_closes && noports && tw0 >= 0 && tw1 > tw0;
 	if (!inuse && !(ovf && noports) && !churn_tw)
 		return;
-	struct finding *f = add(d, "time_wait", inuse + (noports ? ovf : 0) + (churn_tw ? noports + 1 : 0));
+	struct finding *f = diag_add(d, "time_wait", inuse + (noports ? ovf : 0) + (churn_tw ? noports + 1 : 0));
 	if (!f)
 		return;
 	char churn[160];
@@ -415,7 +402,7 @@ static void target_gone(const struct diag_input *in, struct diagnosis *d)
 {
 	if (!in->is_client || !in->reconnect || !in->tot->conn_established || in->outage_ns <= 1000000000ULL)
 		return;
-	struct finding *f = add(d, "target_gone", 1);
+	struct finding *f = diag_add(d, "target_gone", 1);
 	if (!f)
 		return;
 	f->score = DIAG_TOP; /* nothing else this run measured matters once the target is gone */
@@ -434,7 +421,7 @@ static void refused(const struct diag_input *in, struct diagnosis *d)
 	uint64_t n = in->tot->errs[ES_ECONNREFUSED];
 	if (!n)
 		return;
-	struct finding *f = add(d, "refused", n);
+	struct finding *f = diag_add(d, "refused", n);
 	if (!f)
 		return;
 	say(f->evidence, sizeof(f->evidence),
@@ -449,7 +436,7 @@ static void timeouts(const struct diag_input *in, struct diagnosis *d)
 	uint64_t n = in->tot->close[CR_CONNECT_TIMEOUT];
 	if (!n)
 		return;
-	struct finding *f = add(d, "connect_timeout", n / 2 + 1);
+	struct finding *f = diag_add(d, "connect_timeout", n / 2 + 1);
 	if (!f)
 		return;
 	say(f->evidence, sizeof(f->evidence),
@@ -465,7 +452,7 @@ static void resets(const struct diag_input *in, struct diagnosis *d)
 	uint64_t n = in->tot->close[CR_RESET];
 	if (!n)
 		return;
-	struct finding *f = add(d, "resets", n);
+	struct finding *f = diag_add(d, "resets", n);
 	if (!f)
 		return;
 	say(f->evidence, sizeof(f->evidence),
@@ -487,7 +474,7 @@ static void lost(const struct diag_input *in, struct diagnosis *d)
 	/* requests the client itself could not send on time are not the server's */
 	if (generator_bound(in) && !server_held(in))
 		return;
-	struct finding *f = add(d, "server_throughput", lost + err + unsent);
+	struct finding *f = diag_add(d, "server_throughput", lost + err + unsent);
 	if (!f)
 		return;
 	if (unsent)
@@ -509,7 +496,7 @@ static void server_accept(const struct diag_input *in, struct diagnosis *d)
 {
 	if (in->is_client || !in->tot->accept_errors || in->tot->errs[ES_EMFILE] || in->tot->errs[ES_ENFILE])
 		return;
-	struct finding *f = add(d, "accept_errors", in->tot->accept_errors);
+	struct finding *f = diag_add(d, "accept_errors", in->tot->accept_errors);
 	if (f) {
 		say(f->evidence, sizeof(f->evidence), "%" PRIu64 " accept() calls failed", in->tot->accept_errors);
 		say(f->fix, sizeof(f->fix), "see the errors by errno above");

@@ -9,14 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool diag_has(const struct diagnosis *d, const char *limit)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->f[i].limit, limit))
-			return true;
-	return false;
-}
-
 /* Text cut at the field's end rather than a compile-time length proof. */
 static void say(char *dst, size_t cap, const char *fmt, ...)
 {
