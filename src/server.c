@@ -96,6 +96,8 @@ static void accept_from(struct sworker *w, unsigned li)
 			close(fd);
 			continue;
 		}
+		if (w->steer.on && !w->steer.moved && fd >= w->steer.fill_mark)
+			server_steer_filled(&w->steer, w->lfds, w->nlfd); /* this process is nearly full */
 		/* small answers must leave at once, not wait on Nagle for the
 		 * peer's delayed ACK (40-200 ms stalls); set per socket: one
 		 * syscall per accept, none per request */
@@ -247,6 +249,7 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		ss->probe_fd[k] = ss->lock_fd[k] = -1;
 	ss->cfg = cfg;
 	ss->ctl = ctl;
+	server_steer_init(cfg);
 	const char *ip = cfg->bind ? cfg->bind : "::";
 	char e[200];
 	if (addr_from_ip_port(ip, (uint16_t)cfg->port, &ss->bound, e, sizeof(e)) < 0) {
@@ -290,7 +293,7 @@ void server_shared_destroy(struct server_shared *ss)
 }
 
 /* The listener of port ss->bound + k (-p A-B). */
-static int make_listener(struct server_shared *ss, unsigned k, char *err, size_t errcap)
+static int make_listener(struct server_shared *ss, struct steer_worker *steer, unsigned k, char *err, size_t errcap)
 {
 	struct sockaddr_any port_k = ss->bound;
 	port_k.in4.sin_port = htons((uint16_t)(ntohs(ss->bound.in4.sin_port) + k)); /* sin6_port sits there too */
@@ -314,7 +317,8 @@ static int make_listener(struct server_shared *ss, unsigned k, char *err, size_t
 		close(fd);
 		return -1;
 	}
-	if (listen(fd, (int)ss->cfg->backlog) < 0) {
+	if (server_steer_listen(steer, k, fd, (int)ss->cfg->backlog, ss->backlog_effective, ss->nworkers,
+				ss->maxfd) < 0) {
 		snprintf(err, errcap, "listen on %s: %s", shown, strerror(errno));
 		close(fd);
 		return -1;
@@ -327,7 +331,7 @@ static int open_listeners(struct sworker *w, char *err, size_t errcap)
 {
 	uint64_t n = w->ss->cfg->port_count ? w->ss->cfg->port_count : 1;
 	for (unsigned k = 0; k < n; k++) {
-		int fd = make_listener(w->ss, k, err, errcap);
+		int fd = make_listener(w->ss, &w->steer, k, err, errcap);
 		if (fd < 0)
 			return -1;
 		w->lfds[w->nlfd] = fd;
