@@ -96,8 +96,6 @@ static void accept_from(struct sworker *w, unsigned li)
 			close(fd);
 			continue;
 		}
-		if (w->steer.on && !w->steer.moved && fd >= w->steer.fill_mark)
-			server_steer_filled(&w->steer, w->lfds, w->nlfd); /* this process is nearly full */
 		struct sconn *c = server_conn_at(w, fd);
 		c->state = SS_OPEN;
 		c->owner = (uint16_t)w->id;
@@ -244,7 +242,6 @@ int server_shared_init(struct server_shared *ss, const struct server_config *cfg
 		ss->probe_fd[k] = ss->lock_fd[k] = -1;
 	ss->cfg = cfg;
 	ss->ctl = ctl;
-	server_steer_init(cfg);
 	const char *ip = cfg->bind ? cfg->bind : "::";
 	char e[200];
 	if (addr_from_ip_port(ip, (uint16_t)cfg->port, &ss->bound, e, sizeof(e)) < 0) {
@@ -288,7 +285,7 @@ void server_shared_destroy(struct server_shared *ss)
 }
 
 /* The listener of port ss->bound + k (-p A-B). */
-static int make_listener(struct server_shared *ss, struct steer_worker *steer, unsigned k, char *err, size_t errcap)
+static int make_listener(struct server_shared *ss, unsigned k, char *err, size_t errcap)
 {
 	struct sockaddr_any port_k = ss->bound;
 	port_k.in4.sin_port = htons((uint16_t)(ntohs(ss->bound.in4.sin_port) + k)); /* sin6_port sits there too */
@@ -316,8 +313,7 @@ static int make_listener(struct server_shared *ss, struct steer_worker *steer, u
 		close(fd);
 		return -1;
 	}
-	if (server_steer_listen(steer, k, fd, (int)ss->cfg->backlog, ss->backlog_effective, ss->nworkers,
-				ss->maxfd) < 0) {
+	if (listen(fd, (int)ss->cfg->backlog) < 0) {
 		snprintf(err, errcap, "listen on %s: %s", shown, strerror(errno));
 		close(fd);
 		return -1;
@@ -330,7 +326,7 @@ static int open_listeners(struct sworker *w, char *err, size_t errcap)
 {
 	uint64_t n = w->ss->cfg->port_count ? w->ss->cfg->port_count : 1;
 	for (unsigned k = 0; k < n; k++) {
-		int fd = make_listener(w->ss, &w->steer, k, err, errcap);
+		int fd = make_listener(w->ss, k, err, errcap);
 		if (fd < 0)
 			return -1;
 		w->lfds[w->nlfd] = fd;

@@ -18,7 +18,6 @@
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/server.h"
 #include "tcpswarm/server_peers.h"
-#include "server_steer.h"
 
 /* The server's peek/read buffer, one per worker: one recv() takes up to
  * this much, so it is also the largest request http/dns can answer (a
@@ -110,7 +109,6 @@ struct sworker {
 	int lfds[SERVER_MAX_PORTS]; /* one listener per port of -p A-B */
 	uint16_t lports[SERVER_MAX_PORTS];
 	unsigned nlfd;
-	struct steer_worker steer; /* fill-first steering of the listeners (server_steer.h) */
 	struct peer_table *peers;  /* who connects (server_peers.h); NULL: not counted */
 	uint16_t *peer_of;         /* by fd: its connection's peers index (the slot stays 20 B) */
 	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE (-1: lost to another worker) */
