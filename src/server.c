@@ -96,11 +96,6 @@ static void accept_from(struct sworker *w, unsigned li)
 			close(fd);
 			continue;
 		}
-		/* small answers must leave at once, not wait on Nagle for the
-		 * peer's delayed ACK (40-200 ms stalls); set per socket: one
-		 * syscall per accept, none per request */
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		struct sconn *c = server_conn_at(w, fd);
 		c->state = SS_OPEN;
 		c->owner = (uint16_t)w->id;
@@ -306,6 +301,10 @@ static int make_listener(struct server_shared *ss, unsigned k, char *err, size_t
 	int one = 1, zero = 0;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	/* small answers must leave at once, not wait on Nagle for the peer's
+	 * delayed ACK (40-200 ms stalls); an accepted socket inherits it from
+	 * its listener (IPv4-mapped ones too), so no syscall per accept */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (a->sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	char shown[96];
