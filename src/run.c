@@ -5,6 +5,8 @@
 #include "tcpswarm/run.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,8 +361,24 @@ static int execute(struct run_state *s)
 	return status;
 }
 
+/* SIGINT/SIGTERM held from the start (the monitor takes them once the load
+ * runs), so one during startup still ends the run with its reports: not
+ * with none (the default action killed it), nor not at all (a background
+ * job starts with SIGINT ignored, which discarded it). */
+static void hold_signals(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+}
+
 int run_main(const struct run_role *role)
 {
+	hold_signals();
 	struct run_state s;
 	memset(&s, 0, sizeof(s)); /* every cleanup below is safe from here */
 	s.role = role;

@@ -23,9 +23,12 @@ static SSL_CTX *client_ctx, *server_ctx;
 
 static int sock_write(BIO *b, const char *buf, int len)
 {
-	ssize_t n = send((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n;
+	do /* a signal: again now, as the plain path (a retry flag waited for an EPOLLOUT edge) */
+		n = send((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
 	BIO_clear_retry_flags(b);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		BIO_set_retry_write(b);
 	return (int)n;
 }
@@ -37,10 +40,13 @@ void tls_sock_forget(void) { last_read_empty = false; }
 
 static int sock_read(BIO *b, char *buf, int len)
 {
-	ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_DONTWAIT);
+	ssize_t n;
+	do /* a signal: again now (test_io_wrap_tls) */
+		n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
 	BIO_clear_retry_flags(b);
 	last_read_empty = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	if (last_read_empty)
 		BIO_set_retry_read(b);
 	return (int)n;
 }

@@ -75,7 +75,8 @@ static ssize_t result_of(SSL *s, int rc, int *err)
 		return TLS_AGAIN;
 	case SSL_ERROR_ZERO_RETURN:
 		return TLS_EOF;
-	case SSL_ERROR_SYSCALL:
+	case SSL_ERROR_SYSCALL: /* never EINTR: the socket BIO retries a signal itself, since
+				 * OpenSSL allows no further call after a SYSCALL error */
 		*err = saved;
 		return saved ? TLS_FAILED : TLS_EOF;
 	default:
