@@ -134,7 +134,7 @@ static int group_start(struct group *g, const struct run_state *s, unsigned firs
 		}
 	}
 	monitor_group_baseline(s->run.sh, first, count);
-	int rc = worker_pool_start(&g->pool, count, first, role->worker_main, (void *const *)g->w);
+	int rc = worker_pool_start(&g->pool, count, first, s->run.workers, role->worker_main, (void *const *)g->w);
 	if (rc < 0) {
 		fprintf(stderr, "tcpswarm %s: cannot start worker threads: %s\n", role->name, strerror(-rc));
 		return -1;

@@ -25,10 +25,13 @@ unsigned worker_cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-int worker_pool_start(struct worker_pool *p, size_t n, size_t first, void *(*fn)(void *), void *const *args)
+bool worker_pins(size_t total) { return total <= worker_cpu_count(); }
+
+int worker_pool_start(struct worker_pool *p, size_t n, size_t first, size_t total, void *(*fn)(void *),
+		      void *const *args)
 {
 	int cpus[CPU_SETSIZE];
-	int ncpu = allowed_cpus(cpus, CPU_SETSIZE);
+	int ncpu = worker_pins(total) ? allowed_cpus(cpus, CPU_SETSIZE) : 0;
 	p->threads = calloc(n, sizeof(*p->threads));
 	p->n = n;
 	p->started = 0;

@@ -1,0 +1,68 @@
+/* worker: threads pinned one per CPU only while the run's workers fit the
+ * CPUs; past that (a fan-out of many processes) the scheduler balances. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tcpswarm/worker.h"
+
+struct seen {
+	int cpus_allowed; /* CPUs in the thread's own affinity mask */
+};
+
+static void *record_mask(void *arg)
+{
+	struct seen *s = arg;
+	cpu_set_t set;
+	s->cpus_allowed = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : -1;
+	return NULL;
+}
+
+static int run_pool(size_t n, size_t total, struct seen *seen)
+{
+	struct worker_pool p;
+	void *args[8];
+	for (size_t i = 0; i < n; i++)
+		args[i] = &seen[i];
+	int rc = worker_pool_start(&p, n, 0, total, record_mask, args);
+	worker_pool_join(&p);
+	return rc;
+}
+
+static void test_pinned_while_workers_fit_the_cpus(void **state)
+{
+	(void)state;
+	unsigned cpus = worker_cpu_count();
+	struct seen seen[8] = {{0}};
+	size_t n = cpus < 8 ? cpus : 8;
+	assert_true(worker_pins(n));
+	assert_int_equal(run_pool(n, n, seen), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seen[i].cpus_allowed, 1);
+}
+
+static void test_unpinned_past_the_cpus(void **state)
+{
+	(void)state;
+	unsigned cpus = worker_cpu_count();
+	struct seen seen[8] = {{0}};
+	/* this process runs 2 of a run's cpus + 1 workers (another process has the rest) */
+	assert_false(worker_pins(cpus + 1));
+	assert_int_equal(run_pool(2, cpus + 1, seen), 0);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(seen[i].cpus_allowed, (int)cpus);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pinned_while_workers_fit_the_cpus),
+		cmocka_unit_test(test_unpinned_past_the_cpus),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
