@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tcpswarm/merge.h"
+#include "tcpswarm/server_peers.h"
 
 static int by_pair(const void *a, const void *b)
 {
@@ -13,18 +14,12 @@ static int by_pair(const void *a, const void *b)
 	return c ? c : (x->port > y->port) - (x->port < y->port);
 }
 
-/* As the server's own summary: peak, then open, then accepted, highest
- * first; then by address. */
+/* As the server's own summary (peers_by_load), then by address and port. */
 static int by_load(const void *a, const void *b)
 {
 	const struct merge_peer *x = a, *y = b;
-	if (x->peak != y->peak)
-		return x->peak < y->peak ? 1 : -1;
-	if (x->open != y->open)
-		return x->open < y->open ? 1 : -1;
-	if (x->accepted != y->accepted)
-		return x->accepted < y->accepted ? 1 : -1;
-	return by_pair(a, b);
+	int c = peers_by_load(x->peak, x->open, x->accepted, y->peak, y->open, y->accepted);
+	return c ? c : by_pair(a, b);
 }
 
 static uint64_t field(const struct jr_value *row, const char *key)

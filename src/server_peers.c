@@ -78,16 +78,22 @@ static int by_key(const void *a, const void *b)
 	return c ? c : (int)x->port - (int)y->port;
 }
 
+int peers_by_load(uint64_t peak_a, uint64_t open_a, uint64_t acc_a, uint64_t peak_b, uint64_t open_b, uint64_t acc_b)
+{
+	if (peak_a != peak_b)
+		return peak_a < peak_b ? 1 : -1;
+	if (open_a != open_b)
+		return open_a < open_b ? 1 : -1;
+	if (acc_a != acc_b)
+		return acc_a < acc_b ? 1 : -1;
+	return 0;
+}
+
 static int by_load(const void *a, const void *b)
 {
 	const struct peer_row *x = a, *y = b;
-	if (x->peak != y->peak)
-		return x->peak < y->peak ? 1 : -1;
-	if (x->open != y->open)
-		return x->open < y->open ? 1 : -1;
-	if (x->accepted != y->accepted)
-		return x->accepted < y->accepted ? 1 : -1;
-	return strcmp(x->addr, y->addr);
+	int c = peers_by_load(x->peak, x->open, x->accepted, y->peak, y->open, y->accepted);
+	return c ? c : strcmp(x->addr, y->addr);
 }
 
 static void format_key(const uint8_t key[16], char *out, size_t cap)

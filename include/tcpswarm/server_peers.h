@@ -67,6 +67,10 @@ struct peer_summary {
 /* Merges n tables into s (rows allocated; NULL tables are skipped). 0, or
  * -1 when out of memory (s is then empty). */
 int peers_merge(const struct peer_table *const *t, size_t n, struct peer_summary *s);
+/* The order rows are listed in, busiest first: by peak, then open, then
+ * accepted, highest first; 0 on a tie (the caller breaks it). For the
+ * server's summary and for merge's rows alike. */
+int peers_by_load(uint64_t peak_a, uint64_t open_a, uint64_t acc_a, uint64_t peak_b, uint64_t open_b, uint64_t acc_b);
 void peers_summary_free(struct peer_summary *s);
 
 /* The row holding most connections on one port (peak), or NULL. */
