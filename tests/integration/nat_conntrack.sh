@@ -15,10 +15,8 @@
 # Skips (77) when not root, when the max is not writable here (not the
 # initial netns), or when anything on the host is tracked already.
 source "$(dirname "$0")/lib.sh"
-LAB=$(cd "$(dirname "$0")/../.." && pwd)/tools/netns-lab.sh
 export TSW_LAB_PREFIX=tswk$$
-SRV=$TSW_LAB_PREFIX-srv
-RTR=$TSW_LAB_PREFIX-rtr
+source "$(dirname "$0")/nat_lib.sh"
 CLI=$TSW_LAB_PREFIX-c1
 CT=64 # the table while the client runs
 N=150 # connections the client wants
@@ -84,25 +82,6 @@ if ip netns exec "$RTR" sh -c "echo $CT > $MAXF" 2>/dev/null; then
 	echo "note: nf_conntrack_max is writable in the router netns on this kernel (per-netns max)"
 fi
 
-# server EXTRA...: in the server namespace, JSON to $WORK/s.json
-server() {
-	rm -f "$WORK/s.json"
-	timeout 30 ip netns exec "$SRV" "$BIN" server -p 7000 -w 1 --processes 1 -q --json "$WORK/s.json" "$@" \
-		>"$WORK/s.out" 2>"$WORK/s.err" &
-	SERVER=$!
-	PIDS+=("$SERVER")
-	for _ in $(seq 1 100); do
-		ip netns exec "$SRV" ss -Htln "sport = :7000" | grep -q . && return 0
-		kill -0 "$SERVER" 2>/dev/null || fail "server exited: $(cat "$WORK/s.err")"
-		sleep 0.05
-	done
-	fail "server not listening after 5 s"
-}
-stop_server() {
-	kill -INT "$SERVER"
-	wait "$SERVER" || true
-	[ -s "$WORK/s.json" ] || fail "server wrote no JSON: $(cat "$WORK/s.err")"
-}
 
 # client JSON: N connections through the router; sets RTR_PEAK, the
 # router's highest count while it ran
@@ -137,7 +116,7 @@ rtr_stat() {
 full_lines() { dmesg 2>/dev/null | grep -c "nf_conntrack: table full" || true; }
 
 # 1. the table full at CT
-server
+server -p 7000
 drop0=$(rtr_stat drop)
 logged0=$(full_lines)
 why=$(host_untracked) || skip "$why (since the start): not lowering the max"
@@ -178,7 +157,7 @@ jq -e --argjson ct $CT '.peers[0].peak <= $ct and ([.diagnosis[].limit] | index(
 
 # 2. the max restored: all pass, no conntrack finding
 [ "$(cat "$MAXF")" = "$OLD_MAX" ] || fail "$MAXF is $(cat "$MAXF") after the restore, was $OLD_MAX"
-server
+server -p 7000
 client "$WORK/free.json"
 stop_server
 jq -e --argjson n $N '.connections.established == $n and .connections.failed == 0 and
@@ -187,7 +166,7 @@ jq -e --argjson n $N '.connections.established == $n and .connections.failed == 
 echo "nf_conntrack_max $OLD_MAX restored: $N of $N established, router count peaked at $RTR_PEAK"
 
 # 3. an accept queue overflow through the same router is not conntrack
-server --backlog 16 --accept-pause 8s -T 9s
+server -p 7000 --backlog 16 --accept-pause 8s -T 9s
 client "$WORK/queue.json"
 wait "$SERVER" || true
 jq -e --argjson n $N '.connections.peak_open < $n and .connections.closed_by.connect_timeout > 0 and

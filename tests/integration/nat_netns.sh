@@ -11,10 +11,8 @@
 # A full conntrack table on the router is nat_conntrack.sh.
 # Every namespace is the test's own, deleted on exit. Skips when not root.
 source "$(dirname "$0")/lib.sh"
-LAB=$(cd "$(dirname "$0")/../.." && pwd)/tools/netns-lab.sh
 export TSW_LAB_PREFIX=tswn$$
-SRV=$TSW_LAB_PREFIX-srv
-RTR=$TSW_LAB_PREFIX-rtr
+source "$(dirname "$0")/nat_lib.sh"
 K=3
 PER=24 # connections per client: 72 in all
 
@@ -44,21 +42,6 @@ lab_up() {
 	"$LAB" nat-up "$@" >"$WORK/lab.out" 2>&1 || fail "nat-up $*: $(cat "$WORK/lab.out")"
 }
 
-# server ARGS...: in the server namespace, JSON to $WORK/s.json
-server() {
-	rm -f "$WORK/s.json"
-	timeout 40 ip netns exec "$SRV" "$BIN" server -w 1 --processes 1 -q --json "$WORK/s.json" "$@" \
-		>"$WORK/s.out" 2>"$WORK/s.err" &
-	SERVER=$!
-	PIDS+=("$SERVER")
-	for _ in $(seq 1 100); do
-		ip netns exec "$SRV" ss -Htln "sport = :7000" | grep -q . && return 0
-		kill -0 "$SERVER" 2>/dev/null || fail "server exited: $(cat "$WORK/s.err")"
-		sleep 0.05
-	done
-	fail "server not listening after 5 s"
-}
-
 # clients TARGET EXTRA...: K clients at once, $PER connections each, JSON c1..cK
 clients() {
 	local target=$1 i pids=()
@@ -70,12 +53,6 @@ clients() {
 		PIDS+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p" || true; done
-}
-
-stop_server() {
-	kill -INT "$SERVER"
-	wait "$SERVER" || true
-	[ -s "$WORK/s.json" ] || fail "server wrote no JSON: $(cat "$WORK/s.err")"
 }
 
 established() { jq -s '[.[].connections.established] | add' "$WORK"/c[0-9]*.json; }
