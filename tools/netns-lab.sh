@@ -58,6 +58,20 @@ Environment: TSW_LAB_PREFIX (default tsw) names the namespaces PREFIX-srv and PR
 EOF
 }
 
+# The EXIT trap of up and nat-up: when they failed, the namespaces they had
+# made (LAB_MADE, global: the trap runs after the function has returned).
+LAB_MADE=()
+LAB_VERB=up
+undo_made() {
+	local rc=$? ns
+	if [ "$rc" -ne 0 ]; then
+		echo "$PROG: $LAB_VERB failed; removing what it created: ${LAB_MADE[*]:-nothing}" >&2
+		for ns in "${LAB_MADE[@]:-}"; do
+			if [ -n "$ns" ]; then ip netns del "$ns" 2>/dev/null || true; fi
+		done
+	fi
+}
+
 ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -xF -- "$1" >/dev/null; }
 
 need_root() {
@@ -121,18 +135,8 @@ cmd_up() {
 	fi
 
 	# From here on, a failure removes whatever this run created.
-	# (LAB_MADE is global: the EXIT trap runs after this function has returned.)
-	LAB_MADE=()
-	undo() {
-		local rc=$? ns
-		if [ "$rc" -ne 0 ]; then
-			echo "$PROG: up failed; removing what it created: ${LAB_MADE[*]:-nothing}" >&2
-			for ns in "${LAB_MADE[@]:-}"; do
-				if [ -n "$ns" ]; then ip netns del "$ns" 2>/dev/null || true; fi
-			done
-		fi
-	}
-	trap undo EXIT
+	LAB_MADE=() LAB_VERB=up
+	trap undo_made EXIT
 
 	ip netns add "$SRV"
 	LAB_MADE+=("$SRV")
@@ -255,17 +259,8 @@ cmd_nat_up() {
 		if ns_exists "$ns"; then die "nat-up: namespace $ns exists already: run '$0 down' first"; fi
 	done
 	command -v iptables >/dev/null || die "nat-up: iptables not found; install it: apt-get install iptables"
-	LAB_MADE=()
-	undo() {
-		local rc=$? n
-		if [ "$rc" -ne 0 ]; then
-			echo "$PROG: nat-up failed; removing what it created: ${LAB_MADE[*]:-nothing}" >&2
-			for n in "${LAB_MADE[@]:-}"; do
-				if [ -n "$n" ]; then ip netns del "$n" 2>/dev/null || true; fi
-			done
-		fi
-	}
-	trap undo EXIT
+	LAB_MADE=() LAB_VERB=nat-up
+	trap undo_made EXIT
 	for ns in "$SRV" "$rtr"; do
 		ip netns add "$ns"
 		LAB_MADE+=("$ns")
