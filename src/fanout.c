@@ -4,6 +4,8 @@
 #include "tcpswarm/stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,4 +164,25 @@ unsigned long long fd_budget_raise(unsigned long long want)
 			rl = up;
 	}
 	return rl.rlim_cur == RLIM_INFINITY ? ~0ULL >> 1 : (unsigned long long)rl.rlim_cur;
+}
+
+int fd_table_reserve(unsigned long long fds)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && fds > rl.rlim_cur)
+		fds = rl.rlim_cur;
+	if (fds > INT_MAX)
+		fds = INT_MAX;
+	if (fds <= 64) /* the table a process starts with */
+		return 0;
+	int src = STDERR_FILENO, opened = -1;
+	if (fcntl(src, F_GETFD) < 0 && (src = opened = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	int fd = fcntl(src, F_DUPFD_CLOEXEC, (int)fds - 1);
+	int err = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (opened >= 0)
+		close(opened);
+	return -err;
 }

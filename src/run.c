@@ -71,6 +71,7 @@ struct run_state {
 	struct fanout fo;   /* else the worker processes */
 	struct monitor mon;
 	bool have_mon;
+	uint64_t fds_per_proc; /* the descriptor table each process sizes up front */
 	struct metrics *metrics; /* --metrics, or NULL */
 	char died[sizeof(((struct run_report *)0)->failure)]; /* a worker process that died */
 };
@@ -78,7 +79,7 @@ struct run_state {
 /* Descriptors one process holds: its share of sockets plus each worker's
  * own, stdio and report files. With RLIMIT_NOFILE too low for the whole run
  * in one process, the run spreads over processes. */
-static int plan_processes(const struct run_role *role, unsigned *per_proc, unsigned *procs)
+static int plan_processes(const struct run_role *role, unsigned *per_proc, unsigned *procs, uint64_t *fds)
 {
 	struct procplan_input in = {
 		.conns = role->conns, .headroom = role->conns_headroom, .exact = role->conns_exact,
@@ -109,6 +110,10 @@ static int plan_processes(const struct run_role *role, unsigned *per_proc, unsig
 	}
 	*per_proc = p.per_proc;
 	*procs = p.procs;
+	/* what one process will hold: its share, or all it may when the
+	 * spread is not exact (a server's max-conns is a ceiling) */
+	uint64_t share = role->conns / p.procs + role->conns_headroom / p.procs + 2; /* rounded up, cannot wrap */
+	*fds = share < p.per ? share + p.overhead : p.avail;
 	return 0;
 }
 
@@ -159,6 +164,7 @@ static int run_child(size_t k, void *arg)
 {
 	struct run_state *s = arg;
 	struct group g;
+	fd_table_reserve(s->fds_per_proc); /* forked: one thread */
 	int rc = group_start(&g, s, (unsigned)k * s->run.per_proc, s->run.per_proc);
 	if (rc < 0)
 		atomic_store(&s->run.ctl->phase, PHASE_STOP); /* a worker of the run failed: stop all */
@@ -296,8 +302,10 @@ static int plan(struct run_state *s)
 	if (report_paths_writable(role->name, role->com->json_path, role->com->csv_path, role->extra_path,
 				  role->com->hdr_log_path) < 0)
 		return EXIT_USAGE;
-	if (plan_processes(role, &per_proc, &procs) < 0)
+	if (plan_processes(role, &per_proc, &procs, &s->fds_per_proc) < 0)
 		return EXIT_USAGE;
+	if (procs == 1) /* the workers run here; still one thread */
+		fd_table_reserve(s->fds_per_proc);
 	if (role->planned && role->planned(role->ctx, per_proc * procs) < 0)
 		return EXIT_USAGE;
 	s->run.per_proc = per_proc;

@@ -42,6 +42,15 @@ void fanout_free(struct fanout *f);
  * that needs privilege) and returns the soft limit now in force. */
 unsigned long long fd_budget_raise(unsigned long long want);
 
+/* Grows this process's descriptor table to hold `fds` (capped at the soft
+ * RLIMIT_NOFILE) now, while it has one thread. The kernel doubles the table
+ * as descriptors are opened, and in a process whose threads share it each
+ * doubling waits for an RCU grace period (expand_fdtable calls
+ * synchronize_rcu): perf's sched_switch events found workers blocked
+ * there (D state) during a 15k connect burst. A table never shrinks, so one
+ * dup to the last slot, closed again, sizes it for the run. 0 or -errno. */
+int fd_table_reserve(unsigned long long fds);
+
 /* Processes needed for `fds` descriptors when each process may hold
  * `per_proc` (at least 1). */
 static inline size_t fanout_processes_for(unsigned long long fds, unsigned long long per_proc)

@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "tcpswarm/fanout.h"
 #include "tcpswarm/report.h"
 #include "tcpswarm/run.h"
 #include "tcpswarm/stats.h"
@@ -180,6 +184,46 @@ static void test_processes_that_cannot_hold_conns_are_refused(void **state)
 	assert_string_equal(f.log, "cleanup");
 }
 
+/* FDSize in /proc/self/status: the slots of this process's descriptor table. */
+static unsigned long fd_table_slots(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	assert_non_null(f);
+	char line[256];
+	unsigned long n = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "FDSize: %lu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static int lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+static void test_fd_table_reserve_grows_the_table_and_keeps_every_descriptor(void **state)
+{
+	(void)state;
+	struct rlimit rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 5000)
+		skip(); /* a soft limit this low caps the reservation */
+	int low = lowest_free_fd();
+	assert_true(fd_table_slots() < 5000);
+	assert_int_equal(fd_table_reserve(5000), 0);
+	assert_true(fd_table_slots() >= 5000);
+	assert_int_equal(lowest_free_fd(), low); /* nothing left open */
+	assert_true(fcntl(STDERR_FILENO, F_GETFD) >= 0);
+	/* past the soft limit a dup fails (EINVAL): the reservation is capped */
+	assert_int_equal(fd_table_reserve(1ULL << 40), 0);
+	assert_int_equal(lowest_free_fd(), low);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_worker_processes_publish_before_finish),
 		cmocka_unit_test(test_child_that_cannot_start_fails_the_run),
 		cmocka_unit_test(test_processes_that_cannot_hold_conns_are_refused),
+		cmocka_unit_test(test_fd_table_reserve_grows_the_table_and_keeps_every_descriptor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
