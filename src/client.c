@@ -76,7 +76,7 @@ static void start_connect(struct cworker *w, uint32_t slot)
 	c->flags &= (uint8_t)~(CF_QUEUED | CF_RETIRE | CF_WRITABLE | CF_PROTO_A | CF_PROTO_B);
 	ctr_add(&w->sh->c.conn_attempts, 1);
 	c->state = CS_CONNECTING;
-	c->t_next = w->r.now_ns;
+	c->t_next = mono_ns(); /* not the turn's start: connects before it in this turn took time */
 	w->inflight++;
 	int fd = -1;
 	int err = open_socket(w, slot, &fd);
@@ -278,13 +278,25 @@ static bool connect_turn(struct cworker *w, uint64_t now)
 	return true;
 }
 
+/* Connects one turn may start before it lets the reactor handle what is
+ * ready: a turn that starts a whole burst leaves every SYN-ACK meanwhile
+ * waiting, and their connect latency holds the rest of the burst. For a
+ * 15,000 hold (2 workers): uncapped p99 25-54 ms; 256 a turn 9-13 ms; 64
+ * 2.5-5.7 ms; 16 1.1-1.5 ms; all up at the same time each way. */
+#define CONNECTS_PER_TURN 64
+
 /* Starts the connects that are due: slots waiting to reopen first (they
  * hold -c), then slots never opened, under --connect-inflight. */
 static void open_due(struct cworker *w)
 {
 	uint64_t now = w->r.now_ns;
+	unsigned started = 0;
 	while (client_conn_sched_room(w) && (w->rq_len || w->next_open < w->nconns) && w->inflight < w->inflight_max &&
 	       now < w->load_end_ns) {
+		if (started++ == CONNECTS_PER_TURN) {
+			w->r.wake_ns = now; /* more are due: come back after the ready events */
+			return;
+		}
 		if (!connect_turn(w, now))
 			return;
 		uint32_t slot;
