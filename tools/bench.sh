@@ -49,6 +49,7 @@ if [ ! -x "$B/tcpswarm" ]; then
 	cmake --build "$B" -j "$(nproc)" --target tcpswarm >/dev/null
 fi
 [ -x "$B/send_floor" ] || cmake --build "$B" --target send_floor >/dev/null
+[ -x "$B/connect_floor" ] || cmake --build "$B" --target connect_floor >/dev/null
 BIN=$B/tcpswarm
 W=$(mktemp -d /tmp/tcpswarm-bench.XXXXXX)
 SERVER=""
@@ -128,6 +129,9 @@ fi
 # (-r 0) for SCALE_HOLD seconds (default 10) once all are up (or once the count
 # stops growing), then stops the client with SIGINT (it still writes its
 # summary and JSON) and the server with SIGINT.
+# First, the floor: tools/connect_floor.c holds the same N with bare blocking
+# connects and accepts (no event loop), the kernel's own pace on this host
+# in this run; the time to all is then put against it as a share.
 # Prints: established and held, time to all and conn/s (client JSON), conn/s
 # per 5-second slice (/proc/net/snmp ActiveOpens) and the connect phase's SYN
 # retransmits and listen overflows, the time to exit after SIGINT and what
@@ -208,6 +212,21 @@ if [ -n "$SCALE" ]; then
 		"$(($(meminfo_kb MemTotal) / 1048576)) GiB RAM, $(uname -r), ulimit -Hn $(ulimit -Hn)"
 	echo "limits:         fs.file-max $(cat /proc/sys/fs/file-max), tcp_mem $(tr '\t' ' ' </proc/sys/net/ipv4/tcp_mem)," \
 		"ip_local_port_range $(tr '\t' ' ' </proc/sys/net/ipv4/ip_local_port_range), somaxconn $(cat /proc/sys/net/core/somaxconn)"
+	# the kernel's own pace on this host right now, for the same N: the floor
+	# the time to all below is measured against (tools/connect_floor.c)
+	# (first, on the host as found; then its sockets are released and the
+	# empty slabs they leave are handed back, so the kernel-memory figures
+	# below start from a comparable baseline)
+	FLOOR_PORT=${FLOOR_PORT:-7300}
+	FLOOR_S=""
+	pre_floor=$(sockstat_tcp inuse)
+	if timeout $((120 + N / 2000)) "$B/connect_floor" "$N" "$FLOOR_PORT" >"$W/floor.out" 2>"$W/floor.err"; then
+		FLOOR_S=$(awk '/^connect_floor:/ { for (i = 1; i <= NF; i++) if ($i == "in") { print $(i + 1); exit } }' "$W/floor.out")
+	fi
+	sed 's/^connect_floor: /floor:          /; s/^  /floor slice    /' "$W/floor.out"
+	[ -n "$FLOOR_S" ] || echo "floor:          connect_floor did not hold $N: $(tail -2 "$W/floor.err" | tr '\n' ' ')"
+	for _ in $(seq 60); do [ "$(sockstat_tcp inuse)" -le $((pre_floor + 1000)) ] && break; sleep 1; done
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f" 2>/dev/null || true; done
 	echo "server:         $BIN server -p $PORT --max-conns $N -q -T $((BUDGET + 120))s --json server.json"
 	timeout $((BUDGET + 180)) "$BIN" server -p "$PORT" --max-conns "$N" -q -T $((BUDGET + 120))s \
 		--json "$W/server.json" >"$W/server.out" 2>"$W/server.err" &
@@ -309,6 +328,8 @@ if [ -n "$SCALE" ]; then
 	jq -r '"established:    \(.connections.established) of \(.connections.target) (failed \(.connections.failed), peak open \(.connections.peak_open)), \(.processes) client processes, \(.config.source_ips) source IPs"
 		+ (if .connections.time_to_all_s then "; all up in \(.connections.time_to_all_s * 10 | round / 10) s = \(.connections.conn_per_s | floor) conn/s" else "; not all established" end)
 		+ "; connect p99 \(.connections.connect_latency_us.p99) us"' "$W/client.json"
+	[ -n "$FLOOR_S" ] && jq -r --arg f "$FLOOR_S" '.connections.time_to_all_s // empty | . as $t |
+		"against floor:  all up in \($t * 10 | round / 10) s; connect_floor held the same N in \($f) s (measured first, this run): \(($f | tonumber) / $t * 100 | round)% of the bare kernel pace"' "$W/client.json"
 	jq -r --arg s "$stop_s" '"stop:           the client exited \($s) s after SIGINT; it counts \(.connections.closed_by // {} | to_entries | map("\(.key) \(.value)") | join(", ")) closed of \(.connections.established) established"' "$W/client.json"
 	echo "teardown:       $teardown"
 	jq -r --arg c "$CLOSE" '.left_on_host // empty | "left behind:    (--close \($c), as the client reported) TIME-WAIT \(.time_wait) of tcp_max_tw_buckets \(.tcp_max_tw_buckets), orphans \(.orphans), TCP in use \(.tcp_inuse), \(.teardown_processes) worker processes still closing"' "$W/client.json"
