@@ -267,6 +267,11 @@ static void watch_first_open(struct monitor *m)
 	totals_collect(m->sh, m->nworkers, &now);
 	if (!now.conn_open)
 		return;
+	/* a worker process that has not taken its baseline yet would put its
+	 * fixed costs inside the slope: wait for it (the tick takes over) */
+	for (size_t k = 0; k < m->npids; k++)
+		if (!m->sh[k * m->per_proc].rss_base)
+			return;
 	r->open_first = now.conn_open;
 	rss_pair(m, &r->rss_first, &r->rss_base);
 }

@@ -12,7 +12,9 @@ static uint64_t div_up(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 1;
 
 uint64_t procplan_want(const struct procplan_input *in)
 {
-	return in->conns + (uint64_t)first_guess(in) * in->fd_per_worker + PROCPLAN_FD_OVERHEAD;
+	/* the headroom too: else a soft limit raised to just conns makes the
+	 * plan below fan out over two processes for a few extra sockets */
+	return in->conns + in->headroom + (uint64_t)first_guess(in) * in->fd_per_worker + PROCPLAN_FD_OVERHEAD;
 }
 
 enum procplan_verdict procplan_compute(const struct procplan_input *in, uint64_t avail, struct procplan *out)

@@ -112,7 +112,7 @@ static int plan_processes(const struct run_role *role, unsigned *per_proc, unsig
 	*procs = p.procs;
 	/* what one process will hold: its share, or all it may when the
 	 * spread is not exact (a server's max-conns is a ceiling) */
-	uint64_t share = role->conns / p.procs + role->conns_headroom / p.procs + 2; /* rounded up, cannot wrap */
+	uint64_t share = role->conns / p.procs + role->conns_headroom / p.procs + 2; /* rounded up (fd_table_reserve caps it at the limit) */
 	*fds = share < p.per ? share + p.overhead : p.avail;
 	return 0;
 }

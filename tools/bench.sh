@@ -220,13 +220,13 @@ if [ -n "$SCALE" ]; then
 	FLOOR_PORT=${FLOOR_PORT:-7300}
 	FLOOR_S=""
 	pre_floor=$(sockstat_tcp inuse)
-	if timeout $((120 + N / 2000)) "$B/connect_floor" "$N" "$FLOOR_PORT" >"$W/floor.out" 2>"$W/floor.err"; then
+	if timeout $((140 + N / 2000)) "$B/connect_floor" "$N" "$FLOOR_PORT" "$(nproc)" $((120 + N / 2000)) >"$W/floor.out" 2>"$W/floor.err"; then
 		FLOOR_S=$(awk '/^connect_floor:/ { for (i = 1; i <= NF; i++) if ($i == "in") { print $(i + 1); exit } }' "$W/floor.out")
 	fi
 	sed 's/^connect_floor: /floor:          /; s/^  /floor slice    /' "$W/floor.out"
 	[ -n "$FLOOR_S" ] || echo "floor:          connect_floor did not hold $N: $(tail -2 "$W/floor.err" | tr '\n' ' ')"
 	for _ in $(seq 60); do [ "$(sockstat_tcp inuse)" -le $((pre_floor + 1000)) ] && break; sleep 1; done
-	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f" 2>/dev/null || true; done
+	for f in /sys/kernel/slab/*/shrink; do { echo 1 >"$f"; } 2>/dev/null || true; done
 	echo "server:         $BIN server -p $PORT --max-conns $N -q -T $((BUDGET + 120))s --json server.json"
 	timeout $((BUDGET + 180)) "$BIN" server -p "$PORT" --max-conns "$N" -q -T $((BUDGET + 120))s \
 		--json "$W/server.json" >"$W/server.out" 2>"$W/server.err" &

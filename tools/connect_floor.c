@@ -57,6 +57,12 @@ static struct sockaddr_in loopback(uint16_t port)
  * SIGTERM, when it resets every one. */
 static int chain_link(uint16_t port, unsigned pairs, int out)
 {
+	/* blocked from the start: a link stopped while connecting still resets
+	 * what it made, once its loop is done */
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	int *fds = calloc((size_t)pairs * 2, sizeof(int));
 	int made = 0;
@@ -87,10 +93,6 @@ static int chain_link(uint16_t port, unsigned pairs, int out)
 		fds[2 * made + 1] = a;
 		made++;
 	}
-	sigset_t term;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_BLOCK, &term, NULL);
 	if (write(out, &made, sizeof(made)) != (ssize_t)sizeof(made))
 		return 1;
 	int sig;
@@ -114,10 +116,29 @@ int main(int argc, char **argv)
 	long lanes = argc > 3 ? strtol(argv[3], NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long timeout_s = argc > 4 ? strtoul(argv[4], NULL, 10) : 300;
 	struct rlimit rl;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	unsigned per = rl.rlim_cur > 64 && rl.rlim_cur != RLIM_INFINITY ? (unsigned)((rl.rlim_cur - 32) / 2) : 10000;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl); /* what is in force, raised or not */
+	}
+	uint64_t per64 = rl.rlim_cur > 64 && rl.rlim_cur != RLIM_INFINITY ? (rl.rlim_cur - 32) / 2 : 10000;
+	/* one (source, listener) pair of addresses holds at most the ephemeral
+	 * range: each link keeps 10% of it free, as the port search slows when full */
+	unsigned lo = 32768, hi = 60999;
+	FILE *pr = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (pr) {
+		if (fscanf(pr, "%u %u", &lo, &hi) != 2 || hi < lo)
+			lo = 32768, hi = 60999;
+		fclose(pr);
+	}
+	if (per64 > (uint64_t)(hi - lo + 1) * 9 / 10)
+		per64 = (uint64_t)(hi - lo + 1) * 9 / 10;
+	/* and at least LANES links, or the floor would not use the CPUs */
+	if (lanes > 0 && per64 > (n + (unsigned long)lanes - 1) / (unsigned long)lanes)
+		per64 = (n + (unsigned long)lanes - 1) / (unsigned long)lanes;
+	if (per64 < 1)
+		per64 = 1;
+	unsigned per = (unsigned)per64; /* at most 9/10 of a port range */
 	unsigned long procs = (n + per - 1) / per;
 	if (n == 0 || port == 0 || port + procs > 65535 || lanes < 1 || procs > MAX_PROCS) {
 		fprintf(stderr, "connect_floor: N %lu over %lu processes of %u from port %lu, %ld lanes: out of range\n",

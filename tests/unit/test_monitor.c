@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -57,6 +59,29 @@ static void test_a_connection_opened_between_ticks_is_the_memory_slope_start(voi
 	assert_true(f->rep.memory_by_slope);
 }
 
+/* Opens 7 connections 20 ms into the wait, then 70,000 at 200 ms. */
+static void *open_later(void *arg)
+{
+	struct wshared *sh = arg;
+	struct timespec d = {.tv_nsec = 20000000};
+	nanosleep(&d, NULL);
+	ctr_set(&sh[0].c.conn_open, 7);
+	d.tv_nsec = 180000000;
+	nanosleep(&d, NULL);
+	ctr_set(&sh[0].c.conn_open, 70000);
+	return NULL;
+}
+
+static void test_the_first_connection_is_seen_within_the_wait_not_at_its_end(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, open_later, f->sh), 0);
+	assert_false(monitor_wait(&f->m, mono_ns() + 400000000ULL));
+	pthread_join(t, NULL);
+	assert_int_equal(f->rep.open_first, 7); /* 70,000 if it looked only once the wait was over */
+}
+
 static void test_no_connection_between_ticks_leaves_the_start_to_the_tick(void **state)
 {
 	struct fixture *f = *state;
@@ -75,6 +100,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_a_connection_opened_between_ticks_is_the_memory_slope_start, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_the_first_connection_is_seen_within_the_wait_not_at_its_end, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_connection_between_ticks_leaves_the_start_to_the_tick, setup,
 						teardown),
