@@ -250,7 +250,21 @@ int monitor_commit_outputs(struct monitor *m)
 	return rc;
 }
 
-static void rss_pair(struct monitor *m, uint64_t *now, uint64_t *base);
+/* RSS now and at the start, summed over the processes that hold sockets. */
+static void rss_pair(struct monitor *m, uint64_t *now, uint64_t *base)
+{
+	if (!m->npids) {
+		/* the baseline the worker group took once its fixed costs were paid */
+		*now = rss_bytes();
+		*base = m->sh[0].rss_base ? m->sh[0].rss_base : m->rep->rss_base;
+		return;
+	}
+	*now = *base = 0;
+	for (size_t k = 0; k < m->npids; k++) {
+		*now += rss_bytes_of(m->pids[k]);
+		*base += m->sh[k * m->per_proc].rss_base;
+	}
+}
 
 /* The memory slope needs an RSS sample taken with few connections open: a
  * fast host opens 70,000 in under the first 1 s tick, and without this
@@ -307,22 +321,6 @@ void monitor_set_processes(struct monitor *m, const pid_t *pids, size_t n, unsig
 	m->pids = pids;
 	m->npids = n;
 	m->per_proc = per_proc;
-}
-
-/* RSS now and at the start, summed over the processes that hold sockets. */
-static void rss_pair(struct monitor *m, uint64_t *now, uint64_t *base)
-{
-	if (!m->npids) {
-		/* the baseline the worker group took once its fixed costs were paid */
-		*now = rss_bytes();
-		*base = m->sh[0].rss_base ? m->sh[0].rss_base : m->rep->rss_base;
-		return;
-	}
-	*now = *base = 0;
-	for (size_t k = 0; k < m->npids; k++) {
-		*now += rss_bytes_of(m->pids[k]);
-		*base += m->sh[k * m->per_proc].rss_base;
-	}
 }
 
 void monitor_tick(struct monitor *m, uint32_t t)
