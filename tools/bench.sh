@@ -145,7 +145,8 @@ fi
 # (sockstat TCP inuse back near the baseline; TIME-WAIT may stay).
 # Needs about 10 KB of RAM per connection (both sides on this host); refuses
 # when MemAvailable is short. Sets no sysctl. SCALE_HOLD=S changes the hold;
-# SCALE_KEEP=DIR keeps both JSONs, outputs and slab snapshots there.
+# SCALE_KEEP=DIR keeps both JSONs, outputs and slab snapshots there;
+# FLOOR_PORT=P moves the floor's listeners (P, P+1, ...; default 7300).
 # ===========================================================================
 if [ -n "$SCALE" ]; then
 	N=$SCALE

@@ -105,16 +105,31 @@ static int chain_link(uint16_t port, unsigned pairs, int out)
 	return 0;
 }
 
+/* A whole decimal count in [1, max], or 0 with a message naming the argument. */
+static unsigned long count_arg(const char *what, const char *s, unsigned long max)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < 1 || v > max) {
+		fprintf(stderr, "connect_floor: %s '%s': expected a whole number from 1 to %lu\n", what, s, max);
+		return 0;
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
+	if (argc < 3 || argc > 5) {
 		fprintf(stderr, "usage: connect_floor N PORT [LANES] [TIMEOUT_S]\n");
 		return 2;
 	}
-	unsigned long n = strtoul(argv[1], NULL, 10);
-	unsigned long port = strtoul(argv[2], NULL, 10);
-	long lanes = argc > 3 ? strtol(argv[3], NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned long timeout_s = argc > 4 ? strtoul(argv[4], NULL, 10) : 300;
+	unsigned long n = count_arg("N", argv[1], 100000000);
+	unsigned long port = count_arg("PORT", argv[2], 65535);
+	long lanes = argc > 3 ? (long)count_arg("LANES", argv[3], 256) : sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long timeout_s = argc > 4 ? count_arg("TIMEOUT_S", argv[4], 86400) : 300;
+	if (!n || !port || lanes < 1 || !timeout_s)
+		return 2;
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
@@ -140,7 +155,7 @@ int main(int argc, char **argv)
 		per64 = 1;
 	unsigned per = (unsigned)per64; /* at most 9/10 of a port range */
 	unsigned long procs = (n + per - 1) / per;
-	if (n == 0 || port == 0 || port + procs > 65535 || lanes < 1 || procs > MAX_PROCS) {
+	if (port + procs > 65535 || procs > MAX_PROCS) {
 		fprintf(stderr, "connect_floor: N %lu over %lu processes of %u from port %lu, %ld lanes: out of range\n",
 			n, procs, per, port, lanes);
 		return 2;
