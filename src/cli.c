@@ -173,6 +173,7 @@ S_SET(processes, cli_value_processes, com.processes)
 S_SET(max_conns, units_parse_count, max_conns)
 S_SET(duration, units_parse_duration, com.duration_us)
 S_SET(accept_pause, units_parse_duration, accept_pause_us)
+S_SET(accept_batch, units_parse_duration, accept_batch_us)
 S_SET(json, cli_value_string, com.json_path)
 S_SET(csv, cli_value_string, com.csv_path)
 S_SET(quiet, cli_value_flag, com.quiet)
@@ -295,6 +296,7 @@ static const struct opt server_opts[] = {
 	{"duration", 'T', s_duration, "TIME", "stop after this long (default: until SIGINT or SIGTERM)", NULL, NULL},
 	{"request-timeout", 0, s_request_timeout, "TIME", "http/dns: close a connection whose request stays unfinished this long (slow or stalled peers); 0: never", "30s", NULL},
 	{"idle-timeout", 0, s_idle_timeout, "TIME", "close a connection that reads and writes nothing this long; 0: never (holding idle connections is what a hold test does)", "0", NULL},
+	{"accept-batch", 0, s_accept_batch, "TIME", "while connections arrive faster than one per TIME and none sends a byte (a hold, a connect ramp), take them from the accept queue once per TIME instead of waking at each (a context switch per 1-3 connections otherwise); the handshake is done before accept, so connect times are unchanged; the first readable connection ends it; 0: wake at each, up to 1s", "5ms", NULL},
 	{"accept-pause", 0, s_accept_pause, "TIME", "test knob: listen but do not accept for this long after start", "0", NULL},
 	{"json", 0, s_json, "FILE", "write the whole run as JSON", NULL, NULL},
 	{"csv", 0, s_csv, "FILE", "write the per-second series as CSV", NULL, NULL},

@@ -34,6 +34,7 @@ static const struct { const char *path; enum rule rule; } rules[] = {
 	{"connections.time_to_all_s", R_MAX_ALL}, {"connections.conn_per_s", R_DROP},
 	{"connections.connect_latency_us", R_HIST}, {"latency_us", R_HIST}, {"connections.handshake_us", R_HIST},
 	{"peers", R_PEERS}, {"listener", R_FIRST_IN}, {"listener.accept_queue_peak", R_MAX},
+	{"listener.accept_batched", R_SUM},
 	{"listener.syn_recv_peak", R_MAX},
 	{"memory.user_bytes_per_conn", R_MEAN}, {"memory.conn_struct_bytes", R_FIRST},
 	{"diagnosis", R_TAGGED}, {"gates_failed", R_TAGGED}, {"series", R_SERIES},

@@ -65,6 +65,12 @@ int reactor_add_listener(struct reactor *r, int fd, uint64_t data)
 	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+int reactor_listener_arm(struct reactor *r, int fd, uint64_t data, bool armed)
+{
+	struct epoll_event ev = {.events = armed ? EPOLLIN | EPOLLET : 0, .data.u64 = data};
+	return epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
 int reactor_del(struct reactor *r, int fd)
 {
 	return epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;

@@ -489,6 +489,9 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	fprintf(out, "listener       backlog %d effective (min of --backlog %" PRIu64 " and somaxconn), accept queue peak %" PRIu64,
 		r->backlog_effective, cfg->backlog, t->listen_queue_peak);
 	syn_queue_line(out, r, cfg->backlog);
+	if (t->accept_batched)
+		fprintf(out, "accept batch   %" PRIu64 " of %" PRIu64 " accepted in batches of %.3g ms (--accept-batch: silent connections in a storm wait in the accept queue up to one batch; connect times are unchanged)\n",
+			t->accept_batched, t->accepted, (double)cfg->accept_batch_us / 1000.0);
 	tls_lines(out, r);
 	if (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS) {
 		fprintf(out, "requests       answered %" PRIu64 " (%.0f/s)  malformed %" PRIu64 "\n", t->req_answered,

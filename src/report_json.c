@@ -488,6 +488,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
 	jw_u64(&w, "accept_pause_us", cfg->accept_pause_us);
+	jw_u64(&w, "accept_batch_us", cfg->accept_batch_us);
 	jw_u64(&w, "request_timeout_us", cfg->request_timeout_us);
 	jw_u64(&w, "idle_timeout_us", cfg->idle_timeout_us);
 	jw_obj_end(&w);
@@ -503,6 +504,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_obj_begin(&w, "listener");
 	jw_i64(&w, "backlog_effective", r->backlog_effective);
 	jw_u64(&w, "accept_queue_peak", t->listen_queue_peak);
+	jw_u64(&w, "accept_batched", t->accept_batched); /* taken by a due --accept-batch: waited up to one batch */
 	jw_i64(&w, "syn_recv_peak", r->syn_recv_peak); /* -1: sock_diag unavailable */
 	jw_i64(&w, "syn_recv_ceiling", synq_ceiling(cfg->backlog > INT64_MAX ? INT64_MAX : (int64_t)cfg->backlog,
 						       lim0(r, KL_SOMAXCONN), lim0(r, KL_TCP_MAX_SYN_BACKLOG),

@@ -67,35 +67,38 @@ static bool shed_one(struct sworker *w, int lfd)
 	return fd >= 0;
 }
 
-/* Listener i's queue, until it is empty (or descriptors run out). */
-static void accept_from(struct sworker *w, unsigned li)
+/* Listener i's queue, until it is empty (or descriptors run out); the
+ * connections taken. */
+static unsigned accept_from(struct sworker *w, unsigned li)
 {
 	int lfd = w->lfds[li];
+	unsigned got = 0;
 	for (;;) {
 		struct sockaddr_any peer; /* for the peers table: free with the accept */
 		peer.len = sizeof(peer.in6);
 		int fd = accept4(lfd, &peer.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
+				return got;
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			int e = errno;
 			if ((e == EMFILE || e == ENFILE) && !shed_one(w, lfd)) {
 				/* at the limit with nothing pending, or the reserve lost */
 				w->accept_stuck = w->reserve_fd < 0;
-				return;
+				return got;
 			}
 			ctr_add(&w->sh->c.accept_errors, 1);
 			ctr_add(&w->sh->c.errs[errslot_of(e)], 1);
 			if (e == EMFILE || e == ENFILE)
 				continue;
-			return;
+			return got;
 		}
 		if ((size_t)fd >= w->ss->maxfd) {
 			close(fd);
 			continue;
 		}
+		got++;
 		struct sconn *c = server_conn_at(w, fd);
 		c->state = SS_OPEN;
 		c->owner = (uint16_t)w->id;
@@ -120,13 +123,15 @@ static void accept_from(struct sworker *w, unsigned li)
 	}
 }
 
-static void accept_all(struct sworker *w)
+unsigned server_accept_all(struct sworker *w)
 {
 	if (w->r.now_ns < w->accept_from_ns)
-		return;
+		return 0;
 	w->accept_stuck = false;
+	unsigned got = 0;
 	for (unsigned i = 0; i < w->nlfd; i++)
-		accept_from(w, i);
+		got += accept_from(w, i);
+	return got;
 }
 
 static void on_io(void *ctx, uint64_t data, uint32_t events)
@@ -135,10 +140,11 @@ static void on_io(void *ctx, uint64_t data, uint32_t events)
 	if (data <= LISTENER_DATA && data > LISTENER_DATA - SERVER_MAX_PORTS) {
 		if (w->r.now_ns >= w->accept_from_ns) {
 			w->accept_stuck = false;
-			accept_from(w, (unsigned)(LISTENER_DATA - data));
+			accept_batch_after_wake(w, accept_from(w, (unsigned)(LISTENER_DATA - data)));
 		}
 		return;
 	}
+	accept_batch_heard(w, events);
 	int fd = (int)(uint32_t)data;
 	struct sconn *c = server_conn_at(w, fd);
 	if (c->state != SS_OPEN || c->gen != (uint32_t)(data >> 32))
@@ -209,15 +215,16 @@ static void on_turn(void *ctx)
 		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
 		w->next_sample_ns = w->r.now_ns + QUEUE_SAMPLE_NS;
 		if (w->accept_stuck && take_reserve(w))
-			accept_all(w); /* descriptors are free again: drain what queued */
+			server_accept_all(w); /* descriptors are free again: drain what queued */
 	}
 	if (w->r.now_ns < w->accept_from_ns) {
 		if (w->accept_from_ns < w->r.wake_ns)
 			w->r.wake_ns = w->accept_from_ns;
 	} else if (w->accept_from_ns) {
 		w->accept_from_ns = 0; /* pause over: take what queued meanwhile */
-		accept_all(w);
+		server_accept_all(w);
 	}
+	accept_batch_turn(w);
 	if (w->next_sample_ns < w->r.wake_ns)
 		w->r.wake_ns = w->next_sample_ns;
 }
@@ -227,7 +234,7 @@ void *sworker_main(void *arg)
 	struct sworker *w = arg;
 	w->r.now_ns = mono_ns();
 	server_bind_release(w->ss); /* every listener of this process is bound */
-	accept_all(w);
+	server_accept_all(w);
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
 		w->sh->exit_error = -rc;
@@ -405,6 +412,8 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 		w->next_stall_ns = ss->ctl->start_ns + ss->cfg->stall_every_us * 1000;
 	if (ss->cfg->accept_pause_us)
 		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;
+	w->batch_ns = ss->cfg->accept_batch_us * 1000;
+	accept_batch_init(w);
 	return w;
 }
 

@@ -173,6 +173,8 @@ static void serve_stream(struct sworker *w, int fd, struct sconn *c, uint32_t ev
 {
 	if (c->carry && server_flush(w, fd, c) <= 0)
 		return;
+	if (server_nothing_to_read(w, events))
+		return;
 	if (w->thr) { /* --max-rate: the one branch it costs when unset */
 		serve_throttled(w, fd, c, events, echo);
 		return;

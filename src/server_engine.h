@@ -117,6 +117,12 @@ struct sworker {
 	int reserve_fd;        /* spare fd given up to shed a connection at EMFILE (-1: lost to another worker) */
 	bool accept_stuck;     /* accept stopped at EMFILE without a reserve: retried each sample */
 	uint64_t accept_from_ns;
+	/* --accept-batch (server_accept_batch.c) */
+	uint64_t batch_ns;        /* the batch; 0: off */
+	uint64_t batch_due_ns;    /* listeners disarmed until then; 0: armed */
+	uint64_t last_take_ns;    /* the latest listener wake-up that accepted */
+	uint32_t silent;          /* connections accepted since one of the worker's was last readable */
+	uint32_t batch_most;      /* a batch that takes this many re-arms: the accept queue would fill */
 	uint64_t next_sample_ns;
 	uint64_t next_stall_ns;  /* --stall-every: the next stall starts here (0: none) */
 	struct carry_pool carry;
@@ -129,6 +135,16 @@ struct sworker {
 };
 
 static inline struct sconn *server_conn_at(struct sworker *w, int fd) { return w->conns + fd; }
+
+/* An event that says only "writable" (the first event of every accepted
+ * connection is one): an edge-triggered event carries the socket's whole
+ * readiness, so bytes that had arrived would show as EPOLLIN, and without
+ * TLS none wait in a library's buffer either. The read that could only
+ * find EAGAIN is skipped: one syscall per connection a hold accepts. */
+static inline bool server_nothing_to_read(const struct sworker *w, uint32_t events)
+{
+	return !(events & (EPOLLIN | REACTOR_HUP_EVENTS)) && !w->tls;
+}
 
 /* --- server_conn.c: what every mode calls ------------------------------- */
 
@@ -168,6 +184,27 @@ static inline void server_request_done(struct sconn *c)
 {
 	c->flags = (uint8_t)((c->flags | SF_PROGRESS) & ~SF_PARTIAL);
 }
+/* --- server_accept_batch.c: --accept-batch ---------------------------- */
+
+/* server.c: every listener's queue, taken now unless --accept-pause holds
+ * it; the connections accepted */
+unsigned server_accept_all(struct sworker *w);
+/* once the listeners exist: batching is off where an accept queue is too
+ * short to hold a batch */
+void accept_batch_init(struct sworker *w);
+/* after a listener's wake-up took `got` connections: may disarm the
+ * listeners while connections come in a storm and send nothing */
+void accept_batch_after_wake(struct sworker *w, unsigned got);
+/* once per loop turn: takes the queue when the batch is due, re-arms when
+ * a connection was readable or a batch found nothing */
+void accept_batch_turn(struct sworker *w);
+/* a connection event: a readable one ends a batch (and the silence) */
+static inline void accept_batch_heard(struct sworker *w, uint32_t events)
+{
+	if (events & EPOLLIN)
+		w->silent = 0;
+}
+
 /* --- server_echo.c: the --max-rate token bucket (echo, sink, http, dns) - */
 
 /* -1 with errno when its queue cannot be reserved. */

@@ -73,6 +73,8 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 {
 	if (owes_output(c) && server_flush(w, fd, c) <= 0)
 		return;
+	if (server_nothing_to_read(w, events))
+		return;
 	for (;;) {
 		ssize_t n = server_peek(w, fd, w->scratch, SERVER_PEEK_BYTES);
 		if (n <= 0)

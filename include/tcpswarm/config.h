@@ -136,6 +136,7 @@ struct server_config {
 	uint64_t backlog;
 	enum server_mode mode;
 	uint64_t accept_pause_us; /* test knob: do not accept for this long */
+	uint64_t accept_batch_us; /* --accept-batch: take a quiet storm's connections this often (0: at each) */
 	uint64_t max_conns;       /* sizes the process count when it is auto */
 	uint64_t max_length;      /* http: largest body served */
 	uint8_t answer4[4], answer6[16]; /* dns: A and AAAA answers */

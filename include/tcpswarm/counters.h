@@ -65,6 +65,7 @@ enum close_reason {
 	COUNTER_ARRAY(close, CR__COUNT)                                                \
 	COUNTER(listen_queue, sum)        /* server: all listeners' queues now */      \
 	COUNTER(listen_queue_peak, max)   /* server: fullest listener (one per worker) */ \
+	COUNTER(accept_batched, sum)      /* server: connections taken by a due --accept-batch */ \
 	COUNTER(last_established_ns, max) /* client: monotonic time of the latest first open */ \
 	COUNTER_ARRAY(rcode, DNS_RCODES)  /* dns answers by RCODE */                   \
 	COUNTER_ARRAY(status, HTTP_CLASSES) /* http responses by class */              \

@@ -60,6 +60,10 @@ void reactor_destroy(struct reactor *r);
 int reactor_add(struct reactor *r, int fd, uint64_t data);
 /* Registers a listening socket: EPOLLIN|EPOLLET only. */
 int reactor_add_listener(struct reactor *r, int fd, uint64_t data);
+/* A listener registered by reactor_add_listener: armed (EPOLLIN|EPOLLET
+ * again; what is already queued is reported at the next wait) or disarmed
+ * (no events: a new connection then wakes nobody). 0 or -errno. */
+int reactor_listener_arm(struct reactor *r, int fd, uint64_t data, bool armed);
 int reactor_del(struct reactor *r, int fd);
 /* Timers in absolute monotonic nanoseconds, rounded up to the tick, or with
  * a timer window to the next window boundary (tw_coalesced_tick): one

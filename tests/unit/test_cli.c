@@ -436,6 +436,7 @@ static void test_server(void **state)
 	assert_int_equal(cfg.com.workers, 0);
 	assert_int_equal(cfg.com.duration_us, 0);
 	assert_int_equal(cfg.accept_pause_us, 0);
+	assert_int_equal(cfg.accept_batch_us, 5000);
 
 	assert_int_equal(SERVER(&cfg, "-p", "8080", "--backlog", "8", "-m", "sink", "-w", "2", "-b", "::1",
 				"--accept-pause=2s", "-T", "1m"),
@@ -453,6 +454,11 @@ static void test_server(void **state)
 	assert_int_equal(SERVER(&cfg, "-p1"), 0);
 	assert_int_equal(cfg.port, 1);
 
+	assert_int_equal(SERVER(&cfg, "--accept-batch", "0"), 0);
+	assert_int_equal(cfg.accept_batch_us, 0);
+	assert_int_equal(SERVER(&cfg, "--accept-batch", "1s"), 0);
+	assert_int_equal(cfg.accept_batch_us, 1000000);
+	server_bad(SERVER(&cfg, "--accept-batch", "2s"), "option --accept-batch", "at most 1s");
 	server_bad(SERVER(&cfg, "-p", "0"), "option -p", "1 to 65535");
 	server_bad(SERVER(&cfg, "-p", "70000"), "option -p", "1 to 65535");
 	server_bad(SERVER(&cfg, "--port=http"), "option --port", "1 to 65535");

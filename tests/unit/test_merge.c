@@ -247,11 +247,11 @@ static char *server_report(const char *mode, unsigned accepted, const char *peer
 		"\"duration_s\":3,\"interrupted\":true,\"processes\":1,\"config\":{\"listen\":\"0.0.0.0\",\"port\":7000,"
 		"\"mode\":\"%s\",\"workers\":2},\"limits\":{},\"connections\":{\"accepted\":%u,\"closed\":%u,"
 		"\"peak_open\":%u,\"failed\":0,\"errors\":{},\"closed_by\":{\"peer_closed\":%u}},"
-		"\"listener\":{\"backlog_effective\":4096,\"accept_queue_peak\":%u,\"syn_recv_peak\":-1},"
+		"\"listener\":{\"backlog_effective\":4096,\"accept_queue_peak\":%u,\"accept_batched\":%u,\"syn_recv_peak\":-1},"
 		"\"requests\":{\"answered\":9,\"errors\":0,\"bytes_in\":10,\"bytes_out\":10},\"peers\":%s,"
 		"\"peers_other\":{\"open\":0,\"peak\":%u,\"accepted\":%u,\"table_full\":%s},"
 		"\"series\":[{\"t\":1,\"t_unix\":1767225601,\"open\":3,\"accepted\":%u}],\"diagnosis\":[]}",
-		mode, accepted, accepted, accepted, accepted, accepted, peers, other, other, full ? "true" : "false",
+		mode, accepted, accepted, accepted, accepted, accepted, accepted / 2, peers, other, other, full ? "true" : "false",
 		accepted);
 	fclose(f);
 	return out;
@@ -296,6 +296,7 @@ static void test_server_peers(void **state)
 	assert_int_equal(u64_of(&m, "config.workers"), 4);
 	assert_int_equal(u64_of(&m, "config.port"), 7000);
 	assert_int_equal(u64_of(&m, "listener.accept_queue_peak"), 100); /* the fuller queue, not a sum */
+	assert_int_equal(u64_of(&m, "listener.accept_batched"), 50 + 28); /* connections: a sum */
 	assert_int_equal(u64_of(&m, "listener.backlog_effective"), 4096);
 	assert_string_equal(jr_as_str(jr_get(&m, "role")), "server");
 	assert_int_equal(jr_get(&m, "nodes")->n, 2);
