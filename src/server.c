@@ -123,7 +123,7 @@ static unsigned accept_from(struct sworker *w, unsigned li)
 	}
 }
 
-unsigned server_accept_all(struct sworker *w)
+static unsigned accept_all(struct sworker *w)
 {
 	if (w->r.now_ns < w->accept_from_ns)
 		return 0;
@@ -215,16 +215,17 @@ static void on_turn(void *ctx)
 		ctr_set(&w->sh->c.cpu_ns, cpustat_thread_ns());
 		w->next_sample_ns = w->r.now_ns + QUEUE_SAMPLE_NS;
 		if (w->accept_stuck && take_reserve(w))
-			server_accept_all(w); /* descriptors are free again: drain what queued */
+			accept_all(w); /* descriptors are free again: drain what queued */
 	}
 	if (w->r.now_ns < w->accept_from_ns) {
 		if (w->accept_from_ns < w->r.wake_ns)
 			w->r.wake_ns = w->accept_from_ns;
 	} else if (w->accept_from_ns) {
 		w->accept_from_ns = 0; /* pause over: take what queued meanwhile */
-		server_accept_all(w);
+		accept_all(w);
 	}
-	accept_batch_turn(w);
+	if (accept_batch_due(w))
+		accept_batch_took(w, accept_all(w));
 	if (w->next_sample_ns < w->r.wake_ns)
 		w->r.wake_ns = w->next_sample_ns;
 }
@@ -234,7 +235,7 @@ void *sworker_main(void *arg)
 	struct sworker *w = arg;
 	w->r.now_ns = mono_ns();
 	server_bind_release(w->ss); /* every listener of this process is bound */
-	server_accept_all(w);
+	accept_all(w);
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
 		w->sh->exit_error = -rc;

@@ -86,17 +86,21 @@ void accept_batch_after_wake(struct sworker *w, unsigned got)
 		arm_all(w, true); /* cannot batch: wake at each connection as before */
 }
 
-void accept_batch_turn(struct sworker *w)
+bool accept_batch_due(struct sworker *w)
 {
 	if (!w->batch_due_ns)
-		return;
-	bool quiet = w->silent >= BATCH_SILENT_MIN;
-	if (quiet && w->r.now_ns < w->batch_due_ns) {
+		return false;
+	if (w->silent >= BATCH_SILENT_MIN && w->r.now_ns < w->batch_due_ns) {
 		if (w->batch_due_ns < w->r.wake_ns)
 			w->r.wake_ns = w->batch_due_ns;
-		return;
+		return false;
 	}
-	unsigned got = server_accept_all(w);
+	return true;
+}
+
+void accept_batch_took(struct sworker *w, unsigned got)
+{
+	bool quiet = w->silent >= BATCH_SILENT_MIN;
 	ctr_add(&w->sh->c.accept_batched, got);
 	w->last_take_ns = w->r.now_ns;
 	w->silent = w->silent + got < w->silent ? UINT32_MAX : w->silent + got;

@@ -186,18 +186,20 @@ static inline void server_request_done(struct sconn *c)
 }
 /* --- server_accept_batch.c: --accept-batch ---------------------------- */
 
-/* server.c: every listener's queue, taken now unless --accept-pause holds
- * it; the connections accepted */
-unsigned server_accept_all(struct sworker *w);
 /* once the listeners exist: batching is off where an accept queue is too
  * short to hold a batch */
 void accept_batch_init(struct sworker *w);
 /* after a listener's wake-up took `got` connections: may disarm the
  * listeners while connections come in a storm and send nothing */
 void accept_batch_after_wake(struct sworker *w, unsigned got);
-/* once per loop turn: takes the queue when the batch is due, re-arms when
- * a connection was readable or a batch found nothing */
-void accept_batch_turn(struct sworker *w);
+/* once per loop turn: true when the listeners are disarmed and their
+ * queues are to be taken now (the batch is due, or a connection was
+ * readable); else lowers r.wake_ns to the batch */
+bool accept_batch_due(struct sworker *w);
+/* what that take accepted: batching goes on, or the listeners are re-armed
+ * (a connection was readable, the batch found nothing or a quarter of the
+ * queue) */
+void accept_batch_took(struct sworker *w, unsigned got);
 /* a connection event: a readable one ends a batch (and the silence) */
 static inline void accept_batch_heard(struct sworker *w, uint32_t events)
 {
