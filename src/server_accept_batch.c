@@ -6,9 +6,10 @@
  * softirq of the connecting side, so on loopback the connecting process pays
  * for the wake-up (and is then preempted by the woken worker) and the server
  * switches context every one to three connections. Measured on a 2-CPU VM,
- * 200k connections into 11 server processes: 63k server context switches
- * and 28-29k involuntary ones in the client; with 5 ms batches 7-9k and
- * 3-4k, and all 200k up in 4.5-6.3 s instead of 6.8-7.2 s.
+ * 300k connections into 17 server processes: 94-102k server context
+ * switches and 34-38k involuntary ones in the client, against 19k and 6k
+ * with 5 ms batches, and all up in 8.3-8.8 s instead of 9.6-10.4 s; a
+ * 15,000-connection hold 332-378 ms from exec instead of 528-615 ms.
  *
  * When two wake-ups within one batch each accepted and the last
  * BATCH_SILENT_MIN connections accepted were followed by no readable event
