@@ -15,7 +15,8 @@
  * BATCH_SILENT_MIN connections accepted were followed by no readable event
  * on any connection of the worker, the worker disarms its listeners
  * (EPOLL_CTL_MOD with no events: the callback then returns at once, waking
- * nobody) and takes their queues once per batch. The kernel completes the
+ * nobody) and takes their queues once per batch, each batch shortened to
+ * what the rate just seen fits into an eighth of the accept queue. The kernel completes the
  * handshake before accept(), so a client's connect time is unchanged; what
  * waits, at most one batch, is the server's first look at the connection.
  * A readable event on any connection of the worker re-arms at once and a
@@ -65,26 +66,53 @@ static bool arm_all(struct sworker *w, bool armed)
 	return ok;
 }
 
-static void due_in_one_batch(struct sworker *w)
+/* The next batch, fitted to the rate just seen (`got` in `over_ns`) so
+ * that what arrives meanwhile fills at most an eighth of the accept queue
+ * (half of batch_most): a fixed 200 ms batch at --backlog 1024 overflowed
+ * the queue and held clients for a SYN retransmit (connect max 1.03 s).
+ * False when even a tick-long batch would not fit: then no batching. */
+static bool due_in_one_batch(struct sworker *w, unsigned got, uint64_t over_ns)
 {
-	w->batch_due_ns = w->r.now_ns + w->batch_ns;
+	uint64_t len = w->batch_ns;
+	if (got && over_ns) {
+		uint64_t fit = over_ns * (w->batch_most / 2) / got;
+		if (fit < len)
+			len = fit;
+	}
+	if (len < REACTOR_TICK_NS)
+		return false;
+	w->batch_due_ns = w->r.now_ns + len;
 	if (w->batch_due_ns < w->r.wake_ns)
 		w->r.wake_ns = w->batch_due_ns;
+	return true;
+}
+
+/* Wake at each connection again; a new storm needs BATCH_SILENT_MIN fresh
+ * silent accepts before it is batched. */
+static void stop_batching(struct sworker *w)
+{
+	if (!arm_all(w, true)) {
+		w->batch_due_ns = w->r.now_ns + w->batch_ns; /* re-arming failed: the queue is still taken each batch */
+		return;
+	}
+	w->batch_due_ns = 0;
+	w->last_take_ns = 0;
+	w->silent = 0;
 }
 
 void accept_batch_after_wake(struct sworker *w, unsigned got)
 {
 	if (!w->batch_ns || !got || w->batch_due_ns)
 		return;
-	bool storm = w->last_take_ns && w->r.now_ns - w->last_take_ns < w->batch_ns;
+	uint64_t since = w->last_take_ns ? w->r.now_ns - w->last_take_ns : UINT64_MAX;
 	w->last_take_ns = w->r.now_ns;
 	w->silent = w->silent + got < w->silent ? UINT32_MAX : w->silent + got;
-	if (!storm || w->silent < BATCH_SILENT_MIN)
+	if (since >= w->batch_ns || w->silent < BATCH_SILENT_MIN)
 		return;
-	if (arm_all(w, false))
-		due_in_one_batch(w);
-	else
+	if (!arm_all(w, false))
 		arm_all(w, true); /* cannot batch: wake at each connection as before */
+	else if (!due_in_one_batch(w, got, since))
+		stop_batching(w);
 }
 
 bool accept_batch_due(struct sworker *w)
@@ -102,17 +130,11 @@ bool accept_batch_due(struct sworker *w)
 void accept_batch_took(struct sworker *w, unsigned got)
 {
 	bool quiet = w->silent >= BATCH_SILENT_MIN;
+	uint64_t since = w->r.now_ns - w->last_take_ns;
 	ctr_add(&w->sh->c.accept_batched, got);
 	w->last_take_ns = w->r.now_ns;
 	w->silent = w->silent + got < w->silent ? UINT32_MAX : w->silent + got;
-	if (quiet && got && got < w->batch_most) {
-		due_in_one_batch(w); /* the storm goes on */
-		return;
-	}
-	if (arm_all(w, true)) {
-		w->batch_due_ns = 0;
-		w->last_take_ns = 0; /* the next storm is judged afresh */
-	} else {
-		due_in_one_batch(w); /* re-arming failed: batches go on, and so does this */
-	}
+	if (quiet && got && got < w->batch_most && due_in_one_batch(w, got, since))
+		return; /* the storm goes on */
+	stop_batching(w);
 }
