@@ -19,6 +19,7 @@
 
 #include "tcpswarm/carry.h"
 #include "tcpswarm/cpustat.h"
+#include "tcpswarm/prefault.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
 #include "client_engine.h"
@@ -467,16 +468,17 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	w->connect_gap_ns = cfg->connect_rate > 0 ? 1e9 * nworkers / cfg->connect_rate : 0;
 	w->req_gap_ns = cfg->rate > 0 ? 1e9 * (double)cfg->conns / cfg->rate : 0;
 	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
-	hist_reset(&w->lat);
-	hist_reset(&w->conn_lat);
-	hist_reset(&w->svc);
-	hist_reset(&w->lag);
-	hist_reset(&w->own_lag);
+	prefault_zeroed(w, sizeof(*w)); /* its five histograms: 737 KB */
+	hist_init_zeroed(&w->lat);
+	hist_init_zeroed(&w->conn_lat);
+	hist_init_zeroed(&w->svc);
+	hist_init_zeroed(&w->lag);
+	hist_init_zeroed(&w->own_lag);
 	w->conns = zalloc_lazy((size_t)w->nconns * sizeof(struct cconn));
 	bool hold_ok = alloc_hold(w);
 	w->scratch = calloc(1, CLIENT_SCRATCH_BYTES);
 	if (w->scratch)
-		memset(w->scratch, 0, CLIENT_SCRATCH_BYTES); /* fault it in before the RSS baseline */
+		prefault_zeroed(w->scratch, CLIENT_SCRATCH_BYTES); /* resident before the RSS baseline */
 	if (cfg->sources.n) {
 		w->src = calloc(cfg->sources.n, sizeof(size_t));
 		int shared = 0;

@@ -10,6 +10,7 @@
 #include "tcpswarm/client.h"
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/monitor.h"
+#include "tcpswarm/prefault.h"
 #include "tcpswarm/procplan.h"
 #include "tcpswarm/run.h"
 #include "tcpswarm/shard.h"
@@ -192,16 +193,14 @@ static int client_prepare(void *ctx, struct run *run)
 	rep->is_client = true;
 	rep->conn_struct_bytes = client_conn_size();
 	rep->max_send_lag_us = cfg->max_send_lag_us;
-	rep->lat = malloc(sizeof(struct hist));
-	rep->conn_lat = malloc(sizeof(struct hist));
+	rep->lat = hist_new_resident();
+	rep->conn_lat = hist_new_resident();
 	if (!rep->lat || !rep->conn_lat) {
 		fprintf(stderr, "tcpswarm client: out of memory\n");
 		return 1;
 	}
-	hist_reset(rep->lat);
-	hist_reset(rep->conn_lat);
-	if (cfg->tls && (rep->hs_lat = malloc(sizeof(struct hist))))
-		hist_reset(rep->hs_lat);
+	if (cfg->tls)
+		rep->hs_lat = hist_new_resident();
 	kstat_read_sockstat(&rep->sock_start); /* TIME-WAIT before: churn's growth is the end minus this */
 	if (cfg->rtt_log) {
 		char err[300];

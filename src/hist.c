@@ -28,6 +28,8 @@ void hist_reset(struct hist *h)
 	h->min = UINT64_MAX;
 }
 
+void hist_init_zeroed(struct hist *h) { h->min = UINT64_MAX; }
+
 size_t hist_bucket_of(uint64_t v)
 {
 	if (v < EXACT_LIMIT)

@@ -10,6 +10,7 @@
 
 #include "tcpswarm/diagnose.h"
 #include "tcpswarm/hdrlog.h"
+#include "tcpswarm/prefault.h"
 #include "tcpswarm/procmem.h"
 #include "tcpswarm/reactor.h"
 #include "tcpswarm/stats.h"
@@ -26,17 +27,14 @@ static int honest_init(struct monitor *m)
 	m->wall_prev_ns = mono_ns();
 	if (!r->is_client)
 		return 0;
-	m->svc_iv = malloc(sizeof(struct hist));
-	m->lag_iv = malloc(sizeof(struct hist));
-	m->own_iv = malloc(sizeof(struct hist));
-	r->svc = malloc(sizeof(struct hist));
-	r->send_lag = malloc(sizeof(struct hist));
-	r->own_lag = malloc(sizeof(struct hist));
+	m->svc_iv = hist_new_resident();
+	m->lag_iv = hist_new_resident();
+	m->own_iv = hist_new_resident();
+	r->svc = hist_new_resident();
+	r->send_lag = hist_new_resident();
+	r->own_lag = hist_new_resident();
 	if (!m->svc_iv || !m->lag_iv || !m->own_iv || !r->svc || !r->send_lag || !r->own_lag)
 		return -1;
-	struct hist *all[] = {m->svc_iv, m->lag_iv, m->own_iv, r->svc, r->send_lag, r->own_lag};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		hist_reset(all[i]);
 	return 0;
 }
 
@@ -153,10 +151,9 @@ int monitor_init(struct monitor *m, struct run_report *rep, struct wshared *sh, 
 	m->target = target;
 	m->live = !quiet;
 	m->tty = isatty(STDERR_FILENO);
-	m->interval = malloc(sizeof(*m->interval));
+	m->interval = hist_new_resident();
 	if (!m->interval)
 		return -1;
-	hist_reset(m->interval);
 	if (honest_init(m) < 0)
 		return -1;
 	/* a shell starts background jobs with SIGINT ignored, and an ignored

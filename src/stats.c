@@ -2,6 +2,9 @@
 
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include "tcpswarm/prefault.h"
 
 struct wshared *wshared_alloc(size_t n)
 {
@@ -12,18 +15,16 @@ struct wshared *wshared_alloc(size_t n)
 	pthread_mutexattr_t a;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	/* a fresh mapping, all zero, to its last (partial) page */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	prefault_zeroed(w, (n * sizeof(*w) + page - 1) / page * page);
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_init(&w[i].lock, &a);
-		hist_reset(&w[i].lat_pending);
-		hist_reset(&w[i].lat_total);
-		hist_reset(&w[i].conn_lat_total);
-		hist_reset(&w[i].hs_lat_total);
-		hist_reset(&w[i].svc_pending);
-		hist_reset(&w[i].svc_total);
-		hist_reset(&w[i].lag_pending);
-		hist_reset(&w[i].lag_total);
-		hist_reset(&w[i].own_pending);
-		hist_reset(&w[i].own_total);
+		struct hist *h[] = {&w[i].lat_pending, &w[i].lat_total, &w[i].conn_lat_total, &w[i].hs_lat_total,
+				    &w[i].svc_pending, &w[i].svc_total, &w[i].lag_pending, &w[i].lag_total,
+				    &w[i].own_pending, &w[i].own_total};
+		for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++)
+			hist_init_zeroed(h[k]);
 	}
 	pthread_mutexattr_destroy(&a);
 	return w;
@@ -38,15 +39,7 @@ void wshared_free(struct wshared *w, size_t n)
 	munmap(w, n * sizeof(*w));
 }
 
-void wshared_prefault(struct wshared *w, size_t n)
-{
-	volatile const uint8_t *p = (const uint8_t *)w;
-	size_t bytes = n * sizeof(*w);
-	uint8_t sink = 0;
-	for (size_t off = 0; off < bytes; off += 4096)
-		sink ^= p[off];
-	(void)sink;
-}
+void wshared_prefault(struct wshared *w, size_t n) { prefault_shared(w, n * sizeof(*w)); }
 
 void totals_collect(struct wshared *w, size_t n, struct totals *t)
 {

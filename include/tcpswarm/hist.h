@@ -24,6 +24,9 @@ struct hist {
 };
 
 void hist_reset(struct hist *h);
+/* hist_reset for memory already all zero (calloc, a fresh mmap): writes
+ * one field, so pages not yet touched stay untouched. */
+void hist_init_zeroed(struct hist *h);
 /* O(1): a shift, a compare and an add. 0 is recorded as 1. */
 void hist_record(struct hist *h, uint64_t value_us);
 void hist_record_n(struct hist *h, uint64_t value_us, uint64_t n);

@@ -1,0 +1,52 @@
+#include "tcpswarm/prefault.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tcpswarm/hist.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older headers lack it */
+#endif
+
+/* madvise on the whole pages inside [p, p + n); true when the kernel did it.
+ * The partial pages at either end are shared with neighbouring memory that
+ * is resident already or is touched by the caller. */
+static int populate(const void *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
+	if (b <= a)
+		return 1;
+	return madvise((void *)a, b - a, MADV_POPULATE_WRITE) == 0;
+}
+
+void prefault_zeroed(void *p, size_t n)
+{
+	if (!populate(p, n))
+		memset(p, 0, n);
+}
+
+void prefault_shared(const void *p, size_t n)
+{
+	if (populate(p, n))
+		return;
+	volatile const uint8_t *b = p;
+	uint8_t sink = 0;
+	for (size_t off = 0; off < n; off += 4096)
+		sink ^= b[off];
+	(void)sink;
+}
+
+struct hist *hist_new_resident(void)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+	if (h) {
+		prefault_zeroed(h, sizeof(*h));
+		hist_init_zeroed(h);
+	}
+	return h;
+}
