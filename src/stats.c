@@ -2,7 +2,6 @@
 
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "tcpswarm/prefault.h"
 
@@ -15,9 +14,7 @@ struct wshared *wshared_alloc(size_t n)
 	pthread_mutexattr_t a;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	/* a fresh mapping, all zero, to its last (partial) page */
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	prefault_zeroed(w, (n * sizeof(*w) + page - 1) / page * page);
+	prefault_zeroed(w, n * sizeof(*w)); /* a fresh mapping: all zero */
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_init(&w[i].lock, &a);
 		struct hist *h[] = {&w[i].lat_pending, &w[i].lat_total, &w[i].conn_lat_total, &w[i].hs_lat_total,
