@@ -4,8 +4,8 @@
  * RSS baseline so that the memory per connection counts connections only.
  * Touching it page by page was most of the client's start-up: on this
  * project's host (a PVM guest) a page fault costs about 10 us, and the
- * 6-7 MB of a two-worker client took 20-25 ms of the 15,000-connection
- * hold. madvise(MADV_POPULATE_WRITE) (Linux 5.14) maps the same pages in
+ * 6-7 MB of a two-worker client took about 10 of the 24-25 ms from exec to
+ * run start in a 15,000-connection hold (14-15 ms without). madvise(MADV_POPULATE_WRITE) (Linux 5.14) maps the same pages in
  * the kernel without a fault each: 3 MB in 0.5-1 ms against 7.6-8.2 ms
  * for a memset (measured here, 2026-12-03). */
 #ifndef TCPSWARM_PREFAULT_H
