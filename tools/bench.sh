@@ -146,6 +146,7 @@ fi
 # Needs about 10 KB of RAM per connection (both sides on this host); refuses
 # when MemAvailable is short. Sets no sysctl. SCALE_HOLD=S changes the hold;
 # SCALE_KEEP=DIR keeps both JSONs, outputs and slab snapshots there;
+# SCALE_SERVER_ARGS adds server options (--accept-batch 0, say, for a paired comparison);
 # FLOOR_PORT=P moves the floor's listeners (P, P+1, ...; default 7300).
 # ===========================================================================
 if [ -n "$SCALE" ]; then
@@ -228,9 +229,11 @@ if [ -n "$SCALE" ]; then
 	[ -n "$FLOOR_S" ] || echo "floor:          connect_floor did not hold $N: $(tail -2 "$W/floor.err" | tr '\n' ' ')"
 	for _ in $(seq 60); do [ "$(sockstat_tcp inuse)" -le $((pre_floor + 1000)) ] && break; sleep 1; done
 	for f in /sys/kernel/slab/*/shrink; do { echo 1 >"$f"; } 2>/dev/null || true; done
-	echo "server:         $BIN server -p $PORT --max-conns $N -q -T $((BUDGET + 120))s --json server.json"
+	# SCALE_SERVER_ARGS="--accept-batch 0" (say) for a paired comparison
+	echo "server:         $BIN server -p $PORT --max-conns $N -q -T $((BUDGET + 120))s --json server.json ${SCALE_SERVER_ARGS:-}"
+	# shellcheck disable=SC2086 # the extra arguments are words
 	timeout $((BUDGET + 180)) "$BIN" server -p "$PORT" --max-conns "$N" -q -T $((BUDGET + 120))s \
-		--json "$W/server.json" >"$W/server.out" 2>"$W/server.err" &
+		--json "$W/server.json" ${SCALE_SERVER_ARGS:-} >"$W/server.out" 2>"$W/server.err" &
 	SERVER=$!
 	for _ in $(seq 200); do
 		ss -Htln "sport = :$PORT" | grep -q . && break
