@@ -52,7 +52,10 @@ static int open_socket(struct cworker *w, uint32_t slot, int *fd_out)
 		return errno;
 	*fd_out = fd;
 	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Nagle only holds back writes, and a silent hold makes none: one
+	 * syscall less per connect (about 1% of the client's CPU in a 15k hold) */
+	if (!w->silent)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (w->nsrc) {
 		const struct sockaddr_any *s = &w->cfg->sources.addrs[w->src[(slot / w->cfg->ntargets) % w->nsrc]];
 		/* let connect() choose the port with the full 4-tuple known, so one
@@ -468,6 +471,7 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	w->connect_gap_ns = cfg->connect_rate > 0 ? 1e9 * nworkers / cfg->connect_rate : 0;
 	w->req_gap_ns = cfg->rate > 0 ? 1e9 * (double)cfg->conns / cfg->rate : 0;
 	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
+	w->silent = cfg->rate == 0 && !cfg->closed_loop && cfg->rate_sched.n == 0 && !cfg->has_raw_first && !cfg->tls;
 	prefault_zeroed(w, sizeof(*w)); /* its five histograms: 737 KB */
 	hist_init_zeroed(&w->lat);
 	hist_init_zeroed(&w->conn_lat);

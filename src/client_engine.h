@@ -156,6 +156,7 @@ struct cworker {
 	struct hist svc, lag;      /* service time (from the actual send), send lag */
 	struct hist own_lag;       /* send lag of requests free to leave (not unblocked) */
 	bool unblocked;            /* sending because a full socket buffer or window freed */
+	bool silent;               /* a hold that never writes (no rate, schedule, first message or TLS): no TCP_NODELAY */
 	struct rtt_ring *rtt;      /* --rtt-log ring of this worker, or NULL */
 	void *proto_state;         /* the protocol's per-worker state (init/free) */
 	struct ctls *tls;          /* --tls: the SSL objects by slot (tls_client.c), or NULL */
