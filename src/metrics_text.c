@@ -42,6 +42,7 @@ static void one(struct out *o, const char *name, const char *type, const char *h
 	X(conn_reopened, "connections_reopened_total", "counter", "Connections established again on a slot that had been open (client).") \
 	X(accepted, "connections_accepted_total", "counter", "Connections accepted (server).")                \
 	X(accept_errors, "accept_errors_total", "counter", "accept() errors (server).")                       \
+	X(accept_batched, "connections_accept_batched_total", "counter", "Connections taken by an --accept-batch batch: each waited in the accept queue up to one batch (server).") \
 	X(closed, "connections_closed_total", "counter", "Connections that ended.")                           \
 	X(conn_open, "connections_open", "gauge", "Connections open now.")                                    \
 	X(req_intended, "requests_intended_total", "counter", "Requests the schedule intended (client).")     \

@@ -63,6 +63,8 @@ grep -q '^tcpswarm_info{role="server",' "$WORK/s1.txt" || fail "server info line
 [ "$(value "$WORK/c2" tcpswarm_connections_established_total)" -eq 20 ] || fail "client established: $(value "$WORK/c2" tcpswarm_connections_established_total)"
 [ "$(value "$WORK/c2" tcpswarm_connections_open)" -eq 20 ] || fail "client open: $(value "$WORK/c2" tcpswarm_connections_open)"
 [ "$(value "$WORK/s1" tcpswarm_connections_accepted_total)" -eq 20 ] || fail "server accepted: $(value "$WORK/s1" tcpswarm_connections_accepted_total)"
+# 20 connections are no storm (--accept-batch waits for 64 silent ones)
+[ "$(value "$WORK/s1" tcpswarm_connections_accept_batched_total)" -eq 0 ] || fail "server accept_batched: $(value "$WORK/s1" tcpswarm_connections_accept_batched_total)"
 # the TLS families are there without TLS too, at zero (tls_loopback checks them counting)
 grep -q '^tcpswarm_tls_handshakes_total{kind="full"} 0$' "$WORK/c2.txt" &&
 	grep -q '^tcpswarm_tls_handshake_failures_total{reason="certificate"} 0$' "$WORK/s1.txt" ||

@@ -32,6 +32,7 @@ static void test_counters_and_labels(void **state)
 	t.conn_established = 300;
 	t.conn_open = 299;
 	t.accepted = 7;
+	t.accept_batched = 4;
 	t.bytes_in = 123456789012ULL;
 	t.errs[ES_ECONNREFUSED] = 5;
 	t.close[CR_RESET] = 2;
@@ -47,6 +48,8 @@ static void test_counters_and_labels(void **state)
 	assert_line(buf, "# TYPE tcpswarm_connections_open gauge");
 	assert_line(buf, "tcpswarm_connections_open 299");
 	assert_line(buf, "tcpswarm_connections_accepted_total 7");
+	assert_line(buf, "# TYPE tcpswarm_connections_accept_batched_total counter");
+	assert_line(buf, "tcpswarm_connections_accept_batched_total 4");
 	assert_line(buf, "tcpswarm_received_bytes_total 123456789012");
 	assert_line(buf, "tcpswarm_errors_total{errno=\"ECONNREFUSED\"} 5");
 	assert_line(buf, "tcpswarm_connections_ended_total{reason=\"reset\"} 2");
