@@ -461,6 +461,8 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 		snprintf(err, errcap, "out of memory");
 		return NULL;
 	}
+	/* while still all zero: without MADV_POPULATE_WRITE it is zeroed again */
+	prefault_zeroed(w, sizeof(*w)); /* its five histograms: 737 KB */
 	w->cfg = cfg;
 	w->proto = client_protos[cfg->proto];
 	w->ctl = ctl;
@@ -473,7 +475,6 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	w->req_gap_ns = cfg->rate > 0 ? 1e9 * (double)cfg->conns / cfg->rate : 0;
 	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
 	w->silent = cfg->rate == 0 && !cfg->closed_loop && cfg->rate_sched.n == 0 && !cfg->has_raw_first && !cfg->tls;
-	prefault_zeroed(w, sizeof(*w)); /* its five histograms: 737 KB */
 	hist_init_zeroed(&w->lat);
 	hist_init_zeroed(&w->conn_lat);
 	hist_init_zeroed(&w->svc);

@@ -20,10 +20,10 @@
  * a 15k hold). */
 static int populate(const void *p, size_t n)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)p & ~(page - 1), b = ((uintptr_t)p + n + page - 1) & ~(page - 1);
 	if (n == 0)
 		return 1;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p & ~(page - 1), b = ((uintptr_t)p + n + page - 1) & ~(page - 1);
 	return madvise((void *)a, b - a, MADV_POPULATE_WRITE) == 0;
 }
 
@@ -38,8 +38,9 @@ void prefault_shared(const void *p, size_t n)
 	if (populate(p, n))
 		return;
 	volatile const uint8_t *b = p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint8_t sink = 0;
-	for (size_t off = 0; off < n; off += 4096)
+	for (size_t off = 0; off < n; off += page)
 		sink ^= b[off];
 	(void)sink;
 }
