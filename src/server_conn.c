@@ -106,6 +106,17 @@ ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap)
 	return recv_flags(w, fd, buf, cap, MSG_PEEK);
 }
 
+int server_peek_more(struct sworker *w, int fd, size_t peeked)
+{
+	if (!w->tls)
+		return 0; /* MSG_PEEK showed all there is: more comes with an edge */
+	struct server_tls_fail f;
+	int r = server_tls_gather(w, fd, peeked, &f);
+	if (r < 0)
+		server_conn_close(w, fd, f.why, f.err);
+	return r;
+}
+
 int server_discard(struct sworker *w, int fd, size_t n)
 {
 	struct server_tls_fail f;

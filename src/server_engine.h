@@ -167,6 +167,10 @@ int server_keep_output(struct sworker *w, int fd, struct sconn *c, const uint8_t
 ssize_t server_send(struct sworker *w, int fd, const void *buf, size_t len);
 ssize_t server_recv(struct sworker *w, int fd, void *buf, size_t cap);
 ssize_t server_peek(struct sworker *w, int fd, void *buf, size_t cap);
+/* After a peek that held no whole request: 1 when more is readable at once
+ * (TLS, where a peek shows one record: the request went on in the next),
+ * 0 when more comes with an edge, -1 when it closed the connection. */
+int server_peek_more(struct sworker *w, int fd, size_t peeked);
 int server_discard(struct sworker *w, int fd, size_t n);
 
 /* --- server_timeout.c: --request-timeout, --idle-timeout ------------- */

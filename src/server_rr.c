@@ -82,6 +82,11 @@ void rr_serve(struct sworker *w, int fd, struct sconn *c, uint32_t events)
 		struct rr_batch b = {.out = w->out, .cap = OUT_BYTES};
 		size_t used = answer_all(w, w->scratch, (size_t)n, &b);
 		if (used == 0) {
+			int more = server_peek_more(w, fd, (size_t)n);
+			if (more > 0)
+				continue; /* TLS: the request goes on in a record already here */
+			if (more < 0)
+				return;
 			/* an incomplete request: more bytes bring a new edge, unless
 			 * the peer hung up (then no edge ever comes) */
 			if (events & REACTOR_HUP_EVENTS)

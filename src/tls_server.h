@@ -29,5 +29,9 @@ ssize_t server_tls_send(struct sworker *w, int fd, const void *buf, size_t len, 
 ssize_t server_tls_recv(struct sworker *w, int fd, void *buf, size_t cap, struct server_tls_fail *f);
 ssize_t server_tls_peek(struct sworker *w, int fd, void *buf, size_t cap, struct server_tls_fail *f);
 int server_tls_discard(struct sworker *w, int fd, size_t n, struct server_tls_fail *f);
+/* After a peek of `peeked` bytes that hold no whole request: keeps them
+ * aside so the next peek goes on into the next record. 1: a next record is
+ * here already (peek again), 0: wait for the socket, -1 failed (*f). */
+int server_tls_gather(struct sworker *w, int fd, size_t peeked, struct server_tls_fail *f);
 
 #endif

@@ -106,15 +106,19 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-# still serving: one valid request answered
+# still serving: one valid request answered, written in two parts (over
+# TLS two records, back to back: the first alone never frames a request,
+# and the second brings no new edge once SSL has read it)
 try:
     s = connect()
     s.settimeout(3)
     if mode == "http":
-        s.sendall(b"GET /?length=5 HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /?length=5 HTTP/1.1\r\nHo")
+        s.sendall(b"st: x\r\n\r\n")
         ok = s.recv(4096).startswith(b"HTTP/1.1 200 ")
     elif mode == "dns":
-        s.sendall(struct.pack(">H", len(DNSQ)) + DNSQ)
+        s.sendall(struct.pack(">H", len(DNSQ)))
+        s.sendall(DNSQ)
         r = s.recv(4096)
         ok = len(r) > 6 and r[2:4] == b"\x12\x34" and r[5] & 0x0F == 0
     elif mode == "echo":
