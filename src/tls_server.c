@@ -194,9 +194,12 @@ int server_tls_gather(struct sworker *w, int fd, size_t peeked, struct server_tl
 		return -1;
 	}
 	h->len += rec;
+	/* a next record now? An end or an error here is left to the next
+	 * read, so the peer's hang-up goes the usual way (output owed is
+	 * written first) */
 	uint8_t one;
-	ssize_t n = read_or_peek(w, fd, &one, 1, true, f);
-	return n < 0 ? -1 : n > 0;
+	int err2 = 0;
+	return tls_peek(w->tls->ssl[fd], &one, 1, &err2) > 0;
 }
 
 int server_tls_discard(struct sworker *w, int fd, size_t n, struct server_tls_fail *f)
