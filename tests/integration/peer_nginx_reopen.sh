@@ -19,10 +19,12 @@ json "$C" ".connections.peak_open == $N" >/dev/null || fail "peak open: $(jq -c 
 # every per-second sample holds nearly 20: a reopen takes ~100 us, but the
 # 20 connections start together at one rate, so nginx ends them at their
 # 100th request at nearly the same moment, once a second, and a sample can
-# land among those reopens (CI saw 17 once, with 69k TIME-WAIT on the host);
-# on average over the run the client holds 20 less a fraction
+# land among those reopens (CI saw 17 once, with 69k TIME-WAIT on the host,
+# and later 17 in two of five samples: a mean of 18.6); on average the
+# client holds 20 less one or two mid-reopen. A client that did not reopen
+# would hold 0 after the first second.
 json "$C" "[.series[].open] | min >= $((N - 5))" >/dev/null || fail "connections not held: $(jq -c '[.series[].open]' "$C")"
-json "$C" "[.series[].open] | add / length >= $N - 1" >/dev/null ||
+json "$C" "[.series[].open] | add / length >= $N - 2" >/dev/null ||
 	fail "connections not held on average: $(jq -c '[.series[].open]' "$C")"
 json "$C" ".series[-1].open >= $((N - 5))" >/dev/null || fail "not held at the end: $(jq -c '[.series[].open]' "$C")"
 sent=$(jq .requests.sent "$C")
