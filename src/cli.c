@@ -62,6 +62,21 @@ C_SET(connect_rate, units_parse_rate, connect_rate)
 C_SET(connect_inflight, units_parse_count, connect_inflight)
 C_SET(connect_timeout, units_parse_duration, connect_timeout_us)
 
+static int c_connect_lanes(void *cfg, const char *v, char *err, size_t cap)
+{
+	uint64_t *lanes = &((struct client_config *)cfg)->connect_lanes;
+	if (!strcmp(v, "cpus")) {
+		*lanes = CONNECT_LANES_CPUS;
+		return 0;
+	}
+	char e[160];
+	if (units_parse_count(v, lanes, e, sizeof(e)) < 0 || *lanes > 1000000) {
+		snprintf(err, cap, "'%s': expected cpus (one per CPU) or a count of workers, 0 for all at once", v);
+		return -1;
+	}
+	return 0;
+}
+
 /* on|off, fin|rst: a word of two */
 static int two_words(const char *v, const char *no, const char *yes, bool *out, char *err, size_t cap)
 {
@@ -173,7 +188,20 @@ S_SET(processes, cli_value_processes, com.processes)
 S_SET(max_conns, units_parse_count, max_conns)
 S_SET(duration, units_parse_duration, com.duration_us)
 S_SET(accept_pause, units_parse_duration, accept_pause_us)
-S_SET(accept_batch, units_parse_duration, accept_batch_us)
+static int s_accept_batch(void *cfg, const char *v, char *err, size_t cap)
+{
+	uint64_t *us = &((struct server_config *)cfg)->accept_batch_us;
+	if (!strcmp(v, "auto")) {
+		*us = ACCEPT_BATCH_AUTO;
+		return 0;
+	}
+	char e[200];
+	if (units_parse_duration(v, us, e, sizeof(e)) < 0) {
+		snprintf(err, cap, "%s; or auto", e);
+		return -1;
+	}
+	return 0;
+}
 S_SET(json, cli_value_string, com.json_path)
 S_SET(csv, cli_value_string, com.csv_path)
 S_SET(quiet, cli_value_flag, com.quiet)
@@ -217,6 +245,7 @@ static const struct opt client_opts[] = {
 	{"connections", 'c', c_conns, "N", "connections to open and hold", "10", NULL},
 	{"connect-rate", 0, c_connect_rate, "RATE", "new connections per second, all workers (default unlimited)", NULL, NULL},
 	{"connect-inflight", 0, c_connect_inflight, "N", "most connects in progress at once", "1000", NULL},
+	{"connect-lanes", 0, c_connect_lanes, "N|cpus", "workers making their first connects at the same time, each pinned to a CPU; the next in a lane starts when the one before has started all of its own (0: all at once). With more workers than lanes (a fan-out past the descriptor limit), the connect time is the server's and the kernel's, not the generator's wait for a CPU", "cpus", NULL},
 	{"connect-timeout", 0, c_connect_timeout, "TIME", "give up on a connect (and its TLS handshake) after this long", "3s", NULL},
 	{"reconnect", 0, c_reconnect, "on|off", "reopen connections that close or fail to connect (failed connects after a per-connection backoff of 50ms doubling to 1s), to hold -c for the whole run; off: let them drop", "on", NULL},
 	{"conn-lifetime", 0, c_conn_lifetime, "A-B", "close each connection after a random lifetime in A-B (once nothing is in flight) and open a new one", NULL, "A-B, e.g. 100ms-200ms"},
@@ -296,7 +325,7 @@ static const struct opt server_opts[] = {
 	{"duration", 'T', s_duration, "TIME", "stop after this long (default: until SIGINT or SIGTERM)", NULL, NULL},
 	{"request-timeout", 0, s_request_timeout, "TIME", "http/dns: close a connection whose request stays unfinished this long (slow or stalled peers); 0: never", "30s", NULL},
 	{"idle-timeout", 0, s_idle_timeout, "TIME", "close a connection that reads and writes nothing this long; 0: never (holding idle connections is what a hold test does)", "0", NULL},
-	{"accept-batch", 0, s_accept_batch, "TIME", "while connections arrive faster than one per TIME and none sends a byte (a hold, a connect ramp), take them from the accept queue once per TIME instead of waking at each (a context switch per 1-3 connections otherwise); the handshake is done before accept, so connect times are unchanged; the first readable connection ends it; 0: wake at each, up to 1s", "5ms", NULL},
+	{"accept-batch", 0, s_accept_batch, "TIME|auto", "while connections arrive faster than one per TIME and none sends a byte (a hold, a connect ramp), take them from the accept queue once per TIME instead of waking at each (a context switch per 1-3 connections otherwise); the handshake is done before accept, so connect times are unchanged; the first readable connection ends it; auto: 5ms per worker sharing a CPU (5ms with one per CPU, 35ms for 14 processes on 2 CPUs), at most 50ms; 0: wake at each, up to 1s", "auto", NULL},
 	{"accept-pause", 0, s_accept_pause, "TIME", "test knob: listen but do not accept for this long after start", "0", NULL},
 	{"json", 0, s_json, "FILE", "write the whole run as JSON", NULL, NULL},
 	{"csv", 0, s_csv, "FILE", "write the per-second series as CSV", NULL, NULL},

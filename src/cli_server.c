@@ -14,8 +14,8 @@ int cli_server_check(const struct server_config *cfg, FILE *err)
 		fprintf(err, "tcpswarm server: option --max-length: at most 4294967295 bytes (4 GiB - 1), e.g. 10k, 1MiB\n");
 		return -1;
 	}
-	if (cfg->accept_batch_us > 1000000) {
-		fprintf(err, "tcpswarm server: option --accept-batch: at most 1s (e.g. 5ms; 0 turns batching off)\n");
+	if (cfg->accept_batch_us > 1000000 && cfg->accept_batch_us != ACCEPT_BATCH_AUTO) {
+		fprintf(err, "tcpswarm server: option --accept-batch: at most 1s (e.g. 5ms, or auto; 0 turns batching off)\n");
 		return -1;
 	}
 	if (cfg->max_conns == 0) {

@@ -296,6 +296,8 @@ static void open_due(struct cworker *w)
 {
 	uint64_t now = w->r.now_ns;
 	unsigned started = 0;
+	if (!client_turn_ready(w))
+		return;
 	while (client_conn_sched_room(w) && (w->rq_len || w->next_open < w->nconns) && w->inflight < w->inflight_max &&
 	       now < w->load_end_ns) {
 		if (started++ == CONNECTS_PER_TURN) {
@@ -332,8 +334,10 @@ static void on_turn(void *ctx)
 		w->phase = phase;
 		atomic_store_explicit(&w->sh->phase_seen, phase, memory_order_release);
 	}
-	if (phase == PHASE_RUN)
+	if (phase == PHASE_RUN) {
 		open_due(w);
+		client_turn_after(w);
+	}
 	if (w->r.now_ns >= w->next_publish_ns) {
 		publish(w);
 		w->next_publish_ns = w->r.now_ns + PUBLISH_EVERY_NS;
@@ -470,10 +474,10 @@ struct cworker *cworker_new(const struct client_config *cfg, struct run_ctl *ctl
 	w->id = id;
 	w->nworkers = nworkers;
 	w->nconns = (uint32_t)(cfg->conns / nworkers + (id < cfg->conns % nworkers));
-	w->inflight_max = (uint32_t)((cfg->connect_inflight + nworkers - 1) / nworkers);
 	w->connect_gap_ns = cfg->connect_rate > 0 ? 1e9 * nworkers / cfg->connect_rate : 0;
 	w->req_gap_ns = cfg->rate > 0 ? 1e9 * (double)cfg->conns / cfg->rate : 0;
 	w->rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (id + 1);
+	client_turns_init(w);
 	w->silent = cfg->rate == 0 && !cfg->closed_loop && cfg->rate_sched.n == 0 && !cfg->has_raw_first && !cfg->tls;
 	hist_init_zeroed(&w->lat);
 	hist_init_zeroed(&w->conn_lat);

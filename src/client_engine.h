@@ -132,6 +132,8 @@ struct cworker {
 	uint32_t nconns;
 	uint32_t next_open;       /* next slot to connect */
 	uint32_t inflight, inflight_max;
+	unsigned lanes;           /* first opens take turns, this many workers at once (0: all at once; client_turns.c) */
+	uint8_t turn;             /* TURN_* flags */
 	/* holding -c (client.c, client_conn.c) */
 	uint32_t *reopen_q;       /* ring of slots waiting to reconnect (nconns), NULL: --reconnect off */
 	uint32_t rq_head, rq_len;
@@ -161,6 +163,16 @@ struct cworker {
 	void *proto_state;         /* the protocol's per-worker state (init/free) */
 	struct ctls *tls;          /* --tls: the SSL objects by slot (tls_client.c), or NULL */
 };
+
+/* First opens in turns (client_turns.c). */
+enum { TURN_WAIT = 1, TURN_PIN = 2, TURN_DONE = 4 };
+/* Sets lanes, the turn and the in-flight share (cworker_new). */
+void client_turns_init(struct cworker *w);
+/* Whether first opens may start now; false after waiting (at most a
+ * publish interval) for the worker before it in its lane. */
+bool client_turn_ready(struct cworker *w);
+/* After open_due: hands the lane on once every first open is started. */
+void client_turn_after(struct cworker *w);
 
 /* Our own churn close is due: the protocols send nothing more. */
 static inline bool client_retired(const struct cconn *c) { return c->flags & CF_RETIRE; }

@@ -28,7 +28,7 @@ static const struct { const char *path; enum rule rule; } rules[] = {
 	{"tool", R_FIRST}, {"version", R_FIRST}, {"role", R_FIRST},
 	{"started_at", R_STARTED}, {"duration_s", R_SPAN},
 	{"config", R_FIRST_IN}, {"config.connections", R_SUM}, {"config.connect_rate", R_SUM},
-	{"config.connect_inflight", R_SUM}, {"config.rate", R_SUM}, {"config.workers", R_SUM},
+	{"config.connect_inflight", R_SUM}, {"config.connect_lanes", R_SUM}, {"config.rate", R_SUM}, {"config.workers", R_SUM},
 	{"config.source_ips", R_SUM}, {"config.shard", R_DROP}, {"config.source", R_DROP},
 	{"limits", R_FIRST_IN},
 	{"connections.time_to_all_s", R_MAX_ALL}, {"connections.conn_per_s", R_DROP},

@@ -9,8 +9,10 @@
 #include "tcpswarm/live_line.h"
 #include "tcpswarm/names.h"
 #include "tcpswarm/schedule.h"
+#include "tcpswarm/server.h"
 #include "tcpswarm/synq.h"
 #include "tcpswarm/units.h"
+#include "tcpswarm/worker.h"
 
 int series_push(struct series *s, const struct sample *x)
 {
@@ -491,7 +493,8 @@ void report_summary_server(FILE *out, const struct run_report *r, const struct s
 	syn_queue_line(out, r, cfg->backlog);
 	if (t->accept_batched)
 		fprintf(out, "accept batch   %" PRIu64 " of %" PRIu64 " accepted in batches of %.3g ms (--accept-batch: silent connections in a storm wait in the accept queue up to one batch; connect times are unchanged)\n",
-			t->accept_batched, t->accepted, (double)cfg->accept_batch_us / 1000.0);
+			t->accept_batched, t->accepted,
+			(double)server_accept_batch_us(cfg->accept_batch_us, r->workers, worker_cpu_count()) / 1000.0);
 	tls_lines(out, r);
 	if (cfg->mode == MODE_HTTP || cfg->mode == MODE_DNS) {
 		fprintf(out, "requests       answered %" PRIu64 " (%.0f/s)  malformed %" PRIu64 "\n", t->req_answered,

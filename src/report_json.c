@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpswarm/client.h"
 #include "tcpswarm/json.h"
 #include "tcpswarm/proto_http.h"
 #include "tcpswarm/names.h"
 #include "tcpswarm/outfile.h"
 #include "tcpswarm/report.h"
+#include "tcpswarm/server.h"
 #include "tcpswarm/server_peers.h"
 #include "tcpswarm/synq.h"
+#include "tcpswarm/worker.h"
 
 #ifndef TCPSWARM_VERSION
 #define TCPSWARM_VERSION "0.0.0-dev"
@@ -314,6 +317,9 @@ static void client_config_obj(struct jw *w, const struct run_report *r, const st
 	jw_u64(w, "connections", cfg->conns);
 	jw_double(w, "connect_rate", cfg->connect_rate);
 	jw_u64(w, "connect_inflight", cfg->connect_inflight);
+	/* the lanes this run used (0: all workers connected at once) */
+	jw_u64(w, "connect_lanes", client_turns_lanes(cfg->connect_lanes, worker_cpu_count(), r->workers,
+						      cfg->connect_rate > 0 || cfg->conn_sched.n > 0));
 	jw_u64(w, "connect_timeout_us", cfg->connect_timeout_us);
 	jw_bool(w, "reconnect", cfg->reconnect);
 	jw_u64(w, "conn_lifetime_min_us", cfg->life_lo_us);
@@ -488,7 +494,7 @@ int report_json_server(const char *path, const struct run_report *r, const struc
 	jw_u64(&w, "workers", r->workers);
 	jw_u64(&w, "duration_us", cfg->com.duration_us);
 	jw_u64(&w, "accept_pause_us", cfg->accept_pause_us);
-	jw_u64(&w, "accept_batch_us", cfg->accept_batch_us);
+	jw_u64(&w, "accept_batch_us", server_accept_batch_us(cfg->accept_batch_us, r->workers, worker_cpu_count()));
 	jw_u64(&w, "request_timeout_us", cfg->request_timeout_us);
 	jw_u64(&w, "idle_timeout_us", cfg->idle_timeout_us);
 	jw_obj_end(&w);

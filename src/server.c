@@ -24,6 +24,7 @@
 #include "tcpswarm/cpustat.h"
 #include "tcpswarm/kstat.h"
 #include "tcpswarm/reactor.h"
+#include "tcpswarm/worker.h"
 #include "server_engine.h"
 #include "tls_server.h"
 
@@ -413,7 +414,7 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 		w->next_stall_ns = ss->ctl->start_ns + ss->cfg->stall_every_us * 1000;
 	if (ss->cfg->accept_pause_us)
 		w->accept_from_ns = ss->ctl->start_ns + ss->cfg->accept_pause_us * 1000;
-	w->batch_ns = ss->cfg->accept_batch_us * 1000;
+	w->batch_ns = server_accept_batch_us(ss->cfg->accept_batch_us, ss->nworkers, worker_cpu_count()) * 1000;
 	accept_batch_init(w);
 	return w;
 }

@@ -27,6 +27,18 @@ unsigned worker_cpu_count(void)
 
 bool worker_pins(size_t total) { return total <= worker_cpu_count(); }
 
+int worker_pin_self(size_t k)
+{
+	int cpus[CPU_SETSIZE];
+	int n = allowed_cpus(cpus, CPU_SETSIZE);
+	if (n <= 0)
+		return -EINVAL;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpus[k % (size_t)n], &one);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+}
+
 int worker_pool_start(struct worker_pool *p, size_t n, size_t first, size_t total, void *(*fn)(void *),
 		      void *const *args)
 {

@@ -19,15 +19,16 @@ cmake --build build-asan -j "$jobs"
 # TSan: the reactor threads, the shared stats, the monitor, the rtt-log
 # writer and worker processes, each under real load; stalled_peers has
 # workers close descriptors that other workers accept again; tls_loopback
-# the SSL objects of each worker over one shared SSL_CTX.
+# the SSL objects of each worker over one shared SSL_CTX; connect_lanes
+# worker threads taking turns at their first opens (an atomic and a futex).
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON -DTCPSWARM_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs" --target tcpswarm
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
-for t in loopback_echo child_killed peer_nginx peer_wrk_ab stalled_peers tls_loopback; do
+for t in loopback_echo child_killed peer_nginx peer_wrk_ab stalled_peers tls_loopback connect_lanes; do
 	echo "== TSan: $t"
 	bash "tests/integration/$t.sh" build-tsan/tcpswarm
 done
-echo "TSan: 6 passed, 0 failed"
+echo "TSan: 7 passed, 0 failed"
 # valgrind --track-fds: no descriptor leak in client or server (valgrind
 # cannot run a sanitized binary, so this build has none)
 cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Debug -DTCPSWARM_WERROR=ON >/dev/null

@@ -37,4 +37,9 @@ int client_target_ports(const char *spec, size_t *host_len, uint16_t *lo, uint16
 /* Bytes of user memory each connection slot costs (for the report). */
 size_t client_conn_size(void);
 
+/* The lanes a run of nworkers uses for --connect-lanes `want` on `cpus`
+ * (0: none, all connect at once: no more workers than lanes, or opens
+ * paced by --connect-rate or --conn-schedule). client_turns.c. */
+unsigned client_turns_lanes(uint64_t want, unsigned cpus, unsigned nworkers, bool paced);
+
 #endif

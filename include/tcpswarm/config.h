@@ -13,6 +13,8 @@
 #include "tcpswarm/url.h"
 
 #define MAX_TARGETS 64
+#define ACCEPT_BATCH_AUTO UINT64_MAX /* --accept-batch auto */
+#define CONNECT_LANES_CPUS UINT64_MAX /* --connect-lanes cpus: one lane per CPU */
 #define SERVER_MAX_PORTS 64 /* server -p A-B: listeners per worker */
 
 enum arrivals { ARRIVALS_UNIFORM, ARRIVALS_POISSON };
@@ -50,6 +52,7 @@ struct client_config {
 	uint64_t conns;
 	double connect_rate;    /* per second, 0 = unlimited */
 	uint64_t connect_inflight;
+	uint64_t connect_lanes;  /* --connect-lanes: workers making first opens at once; 0 all; CONNECT_LANES_CPUS */
 	uint64_t connect_timeout_us;
 	bool reconnect;         /* reopen what closes, to hold -c (--reconnect on) */
 	uint64_t life_lo_us, life_hi_us; /* --conn-lifetime A-B; 0-0 = none */

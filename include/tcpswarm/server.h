@@ -48,6 +48,11 @@ struct sworker *sworker_new(struct server_shared *ss, struct wshared *sh, unsign
 void *sworker_main(void *sw);
 void sworker_wake(struct sworker *sw);
 void sworker_free(struct sworker *sw);
+
+/* The batch --accept-batch `want_us` gives a run of `workers` on `cpus`
+ * (ACCEPT_BATCH_AUTO: 5 ms per worker sharing a CPU, at most 50 ms).
+ * server_accept_batch.c. */
+uint64_t server_accept_batch_us(uint64_t want_us, unsigned workers, unsigned cpus);
 size_t server_conn_size(void);
 
 #endif

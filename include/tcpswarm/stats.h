@@ -29,6 +29,7 @@ struct wshared {
 	struct hist own_pending, own_total; /* client: send lag of requests free to leave */
 	atomic_int done;                   /* worker finished and published */
 	atomic_int phase_seen;             /* client: the run phase this worker acts on */
+	atomic_int turn_done;              /* client: started all its first opens (client_turns.c) */
 	uint64_t rss_base;                 /* first worker of a process: its RSS before connecting */
 	int exit_error;                    /* errno if the worker failed */
 };

@@ -3,7 +3,8 @@
 # none is left in the accept queue once the storm is over; with 0 nothing
 # is batched; connections that send a request at once (connect, request,
 # close churn) are never batched; a backlog too short for a batch turns
-# batching off.
+# batching off; the default, auto, scales the batch with the workers
+# sharing a CPU.
 source "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
 S=$WORK/server.json
@@ -66,4 +67,18 @@ hold
 stop_server
 json "$S" '.listener.accept_batched == 0' >/dev/null ||
 	fail "--backlog 128 was batched: $(jq -c .listener "$S")"
+
+# 5. auto (the default) scales with the workers sharing a CPU: 5 ms each,
+# at most 50 ms; the storm is still batched, and nothing stranded
+start_server "$PORT" --processes 4 -w 1 --json "$S"
+hold
+q=$(queued)
+stop_server
+cpus=$(nproc)
+want=$((5000 * ((4 + cpus - 1) / cpus)))
+[ "$want" -le 50000 ] || want=50000
+json "$S" ".config.accept_batch_us == $want and .connections.accepted == 3000 and .listener.accept_batched > 0" \
+	>/dev/null || fail "auto over 4 processes on $cpus CPUs: $(jq -c '[.config.accept_batch_us, .listener]' "$S"), want $want us"
+[ "$q" -eq 0 ] || fail "auto: $q connections left in the accept queue"
+grep -q "in batches of $((want / 1000)) ms" "$WORK/server.out" || fail "auto: the summary says $(grep '^accept batch' "$WORK/server.out")"
 echo "PASS accept_batch: $batched of 3000 silent connections batched, none stranded; churn of $accepted and backlog 128 unbatched"

@@ -119,6 +119,7 @@ static void test_client_defaults(void **state)
 	client_ok(&cfg, CLIENT(&cfg, "127.0.0.1:7000"));
 	assert_int_equal(cfg.conns, 10);
 	assert_int_equal(cfg.connect_inflight, 1000);
+	assert_true(cfg.connect_lanes == CONNECT_LANES_CPUS);
 	assert_int_equal(cfg.connect_timeout_us, 3000000);
 	assert_int_equal(cfg.payload, 32);
 	assert_int_equal(cfg.com.duration_us, 10000000);
@@ -160,6 +161,16 @@ static void test_client_values(void **state)
 	srcset_free(&cfg.sources);
 	client_ok(&cfg, CLIENT(&cfg, "--connect-rate", "250", "127.0.0.1:7000"));
 	assert_true(cfg.connect_rate == 250.0);
+	srcset_free(&cfg.sources);
+
+	client_ok(&cfg, CLIENT(&cfg, "--connect-lanes", "0", "127.0.0.1:7000"));
+	assert_int_equal(cfg.connect_lanes, 0);
+	srcset_free(&cfg.sources);
+	client_ok(&cfg, CLIENT(&cfg, "--connect-lanes=3", "127.0.0.1:7000"));
+	assert_int_equal(cfg.connect_lanes, 3);
+	srcset_free(&cfg.sources);
+	client_ok(&cfg, CLIENT(&cfg, "--connect-lanes", "3", "--connect-lanes", "cpus", "127.0.0.1:7000"));
+	assert_true(cfg.connect_lanes == CONNECT_LANES_CPUS);
 	srcset_free(&cfg.sources);
 
 	client_ok(&cfg, CLIENT(&cfg, "-r", "100k", "127.0.0.1:7000"));
@@ -216,6 +227,8 @@ static void test_client_option_errors(void **state)
 	client_bad(&cfg, CLIENT(&cfg, "-T", "0", "127.0.0.1:7000"), "-T", "above 0");
 	client_bad(&cfg, CLIENT(&cfg, "--connect-timeout=0", "127.0.0.1:7000"), "--connect-timeout", "above 0");
 	client_bad(&cfg, CLIENT(&cfg, "--connect-inflight=0", "127.0.0.1:7000"), "--connect-inflight", "at least 1");
+	client_bad(&cfg, CLIENT(&cfg, "--connect-lanes=all", "127.0.0.1:7000"), "--connect-lanes", "cpus (one per CPU) or a count");
+	client_bad(&cfg, CLIENT(&cfg, "--connect-lanes=2000000", "127.0.0.1:7000"), "--connect-lanes", "0 for all at once");
 	client_bad(&cfg, CLIENT(&cfg, "--quiet=1", "127.0.0.1:7000"), "--quiet", "takes no value");
 	client_bad(&cfg, CLIENT(&cfg, "--json=", "127.0.0.1:7000"), "--json", "empty value");
 	client_bad(&cfg, CLIENT(&cfg, "-w", "0", "127.0.0.1:7000"), "option -w", "1 to 1024");
@@ -436,7 +449,7 @@ static void test_server(void **state)
 	assert_int_equal(cfg.com.workers, 0);
 	assert_int_equal(cfg.com.duration_us, 0);
 	assert_int_equal(cfg.accept_pause_us, 0);
-	assert_int_equal(cfg.accept_batch_us, 5000);
+	assert_true(cfg.accept_batch_us == ACCEPT_BATCH_AUTO);
 
 	assert_int_equal(SERVER(&cfg, "-p", "8080", "--backlog", "8", "-m", "sink", "-w", "2", "-b", "::1",
 				"--accept-pause=2s", "-T", "1m"),
@@ -458,7 +471,10 @@ static void test_server(void **state)
 	assert_int_equal(cfg.accept_batch_us, 0);
 	assert_int_equal(SERVER(&cfg, "--accept-batch", "1s"), 0);
 	assert_int_equal(cfg.accept_batch_us, 1000000);
+	assert_int_equal(SERVER(&cfg, "--accept-batch", "5ms", "--accept-batch", "auto"), 0);
+	assert_true(cfg.accept_batch_us == ACCEPT_BATCH_AUTO);
 	server_bad(SERVER(&cfg, "--accept-batch", "2s"), "option --accept-batch", "at most 1s");
+	server_bad(SERVER(&cfg, "--accept-batch", "often"), "option --accept-batch: 'often'", "or auto");
 	server_bad(SERVER(&cfg, "-p", "0"), "option -p", "1 to 65535");
 	server_bad(SERVER(&cfg, "-p", "70000"), "option -p", "1 to 65535");
 	server_bad(SERVER(&cfg, "--port=http"), "option --port", "1 to 65535");

@@ -58,11 +58,62 @@ static void test_unpinned_past_the_cpus(void **state)
 		assert_int_equal(seen[i].cpus_allowed, (int)cpus);
 }
 
+struct pin_seen {
+	size_t k;
+	int rc, cpus_allowed, cpu;
+};
+
+static void *pin_and_record(void *arg)
+{
+	struct pin_seen *s = arg;
+	s->rc = worker_pin_self(s->k);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	s->cpus_allowed = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : -1;
+	s->cpu = -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set)) {
+			s->cpu = c;
+			break;
+		}
+	return NULL;
+}
+
+/* A worker taking its turn of first opens pins itself: lane k to allowed
+ * CPU k, wrapping past the last. */
+static void test_pin_self_to_lane_cpu(void **state)
+{
+	(void)state;
+	cpu_set_t mine;
+	assert_int_equal(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	int first = -1, n = 0;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &mine)) {
+			if (first < 0)
+				first = c;
+			n++;
+		}
+	struct pin_seen s[2] = {{.k = 0}, {.k = (size_t)n}}; /* n wraps to the first CPU */
+	for (int i = 0; i < 2; i++) {
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, pin_and_record, &s[i]), 0);
+		pthread_join(t, NULL);
+		assert_int_equal(s[i].rc, 0);
+		assert_int_equal(s[i].cpus_allowed, 1);
+		assert_int_equal(s[i].cpu, first);
+	}
+	/* the caller's own mask is untouched */
+	cpu_set_t after;
+	assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+	assert_int_equal(CPU_COUNT(&after), n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pinned_while_workers_fit_the_cpus),
 		cmocka_unit_test(test_unpinned_past_the_cpus),
+		cmocka_unit_test(test_pin_self_to_lane_cpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
