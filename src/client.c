@@ -82,7 +82,6 @@ static void start_connect(struct cworker *w, uint32_t slot)
 	ctr_add(&w->sh->c.conn_attempts, 1);
 	c->state = CS_CONNECTING;
 	c->t_next = mono_ns(); /* not the turn's start: connects before it in this turn took time */
-	w->inflight++;
 	int fd = -1;
 	int err = open_socket(w, slot, &fd);
 	c->fd = fd;
@@ -172,7 +171,7 @@ static void on_connected(struct cworker *w, struct cconn *c, uint32_t events)
 
 static void opened(struct cworker *w, struct cconn *c)
 {
-	w->inflight--;
+	client_inflight_give(w);
 	c->state = CS_OPEN;
 	c->flags |= CF_WRITABLE;
 	ctr_add(&w->sh->c.conn_established, 1);
@@ -304,8 +303,12 @@ static void open_due(struct cworker *w)
 			w->r.wake_ns = now; /* more are due: come back after the ready events */
 			return;
 		}
-		if (!connect_turn(w, now))
+		if (!client_inflight_take(w))
 			return;
+		if (!connect_turn(w, now)) {
+			client_inflight_give(w);
+			return;
+		}
 		uint32_t slot;
 		if (w->rq_len) {
 			slot = w->reopen_q[w->rq_head];
@@ -400,6 +403,7 @@ void *cworker_main(void *arg)
 	int rc = reactor_run(&w->r);
 	if (rc < 0)
 		w->sh->exit_error = -rc;
+	client_turn_end(w);
 	w->r.now_ns = mono_ns();
 	if (w->load_end_ns > w->r.now_ns)
 		w->load_end_ns = w->r.now_ns;

@@ -227,7 +227,7 @@ void client_conn_end(struct cworker *w, struct cconn *c, enum close_reason why, 
 	if (w->tls) /* our own closes say close_notify; a handshake cut by the timeout is TLS's */
 		why = client_tls_end(w, c, why, why == CR_LIFETIME || why == CR_REQUESTS || why == CR_RUN_END);
 	if (c->state == CS_CONNECTING) {
-		w->inflight--;
+		client_inflight_give(w);
 		if (why != CR_RUN_END) /* still connecting when the run ended: not a failure */
 			ctr_add(&w->sh->c.conn_failed, 1);
 		if (!c->t_out)

@@ -165,7 +165,7 @@ struct cworker {
 };
 
 /* First opens in turns (client_turns.c). */
-enum { TURN_WAIT = 1, TURN_PIN = 2, TURN_DONE = 4 };
+enum { TURN_WAIT = 1, TURN_PIN = 2, TURN_PINNED = 4, TURN_DONE = 8 };
 /* Sets lanes, the turn and the in-flight share (cworker_new). */
 void client_turns_init(struct cworker *w);
 /* Whether first opens may start now; false after waiting (at most a
@@ -173,6 +173,12 @@ void client_turns_init(struct cworker *w);
 bool client_turn_ready(struct cworker *w);
 /* After open_due: hands the lane on once every first open is started. */
 void client_turn_after(struct cworker *w);
+/* The worker's loop ended: hands the lane on if it has not. */
+void client_turn_end(struct cworker *w);
+/* A connect may start (under --connect-inflight; counted when true), and
+ * its end (established, failed or cut by the end of the run). */
+bool client_inflight_take(struct cworker *w);
+void client_inflight_give(struct cworker *w);
 
 /* Our own churn close is due: the protocols send nothing more. */
 static inline bool client_retired(const struct cconn *c) { return c->flags & CF_RETIRE; }

@@ -5,15 +5,12 @@
 #include "tcpswarm/run.h"
 
 #include <inttypes.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,13 +37,6 @@
 #define PUBLISH_WAIT_MS 30000
 #define TEARDOWN_WAIT_MS 250
 
-void run_ctl_wake_all(struct run_ctl *ctl)
-{
-	atomic_fetch_add_explicit(&ctl->wake_gen, 1, memory_order_release);
-	/* not FUTEX_PRIVATE: the waiters are in the worker processes */
-	syscall(SYS_futex, &ctl->wake_gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
-
 struct run_ctl *run_ctl_alloc(void)
 {
 	void *p = mmap(NULL, sizeof(struct run_ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -54,7 +44,7 @@ struct run_ctl *run_ctl_alloc(void)
 		return NULL;
 	struct run_ctl *c = p;
 	atomic_init(&c->phase, PHASE_RUN);
-	atomic_init(&c->wake_gen, 0);
+	atomic_init(&c->connects_inflight, 0);
 	c->start_ns = c->end_ns = 0;
 	c->rtt = NULL;
 	c->parent_pid = (int)getpid();
@@ -177,10 +167,8 @@ static int run_child(size_t k, void *arg)
 	struct group g;
 	fd_table_reserve(s->fds_per_proc); /* forked: one thread */
 	int rc = group_start(&g, s, (unsigned)k * s->run.per_proc, s->run.per_proc);
-	if (rc < 0) {
+	if (rc < 0)
 		atomic_store(&s->run.ctl->phase, PHASE_STOP); /* a worker of the run failed: stop all */
-		run_ctl_wake_all(s->run.ctl);
-	}
 	group_end(&g, s->role);
 	return rc < 0 ? s->role->start_fail_status : 0;
 }
@@ -190,7 +178,6 @@ static int run_child(size_t k, void *arg)
 static void set_phase(struct run_state *s, int phase)
 {
 	atomic_store_explicit(&s->run.ctl->phase, phase, memory_order_release);
-	run_ctl_wake_all(s->run.ctl);
 	for (unsigned i = 0; i < s->local.pool.started; i++)
 		s->role->worker_wake(s->local.w[i]);
 }

@@ -27,16 +27,32 @@ unsigned worker_cpu_count(void)
 
 bool worker_pins(size_t total) { return total <= worker_cpu_count(); }
 
+static _Thread_local cpu_set_t mask_before_pin;
+static _Thread_local bool pinned_self;
+
 int worker_pin_self(size_t k)
 {
 	int cpus[CPU_SETSIZE];
 	int n = allowed_cpus(cpus, CPU_SETSIZE);
 	if (n <= 0)
 		return -EINVAL;
+	if (!pinned_self && pthread_getaffinity_np(pthread_self(), sizeof(mask_before_pin), &mask_before_pin) != 0)
+		return -EINVAL;
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(cpus[k % (size_t)n], &one);
-	return -pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+	int err = pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+	if (!err)
+		pinned_self = true;
+	return -err;
+}
+
+int worker_unpin_self(void)
+{
+	if (!pinned_self)
+		return 0;
+	pinned_self = false;
+	return -pthread_setaffinity_np(pthread_self(), sizeof(mask_before_pin), &mask_before_pin);
 }
 
 int worker_pool_start(struct worker_pool *p, size_t n, size_t first, size_t total, void *(*fn)(void *),

@@ -31,14 +31,12 @@ struct run_ctl {
 	uint64_t end_ns;      /* end of the load: no request is intended after it */
 	struct rtt_ring *rtt; /* --rtt-log: one ring per worker (global id), or NULL */
 	int parent_pid;       /* the run's own process: workers elsewhere are worker processes */
-	atomic_uint wake_gen; /* bumped at each phase change and client turn hand-on: a futex (client_turns.c) */
+	atomic_uint connects_inflight; /* client, first opens in turns: connects in progress, all workers (client_turns.c) */
 };
 
 /* NULL if the mapping fails. */
 struct run_ctl *run_ctl_alloc(void);
 void run_ctl_free(struct run_ctl *ctl);
-/* Bumps wake_gen and wakes every thread of any process waiting on it. */
-void run_ctl_wake_all(struct run_ctl *ctl);
 
 struct wshared;
 struct run_report;

@@ -28,10 +28,13 @@ int worker_pool_start(struct worker_pool *p, size_t n, size_t first, size_t tota
 		      void *const *args);
 /* Whether a run of total workers pins them (total <= the allowed CPUs). */
 bool worker_pins(size_t total);
-/* Pins the calling thread to allowed CPU number k (modulo their count): a
- * client worker taking its turn of first opens pins itself to its lane's
- * CPU (client_turns.c), so one worker per CPU connects. 0 or -errno. */
+/* Pins the calling thread to allowed CPU number k (modulo their count)
+ * until worker_unpin_self restores the mask it had: a client worker pins
+ * itself to its lane's CPU for its turn of first opens (client_turns.c),
+ * so one worker per CPU connects, and is left to the scheduler after.
+ * 0 or -errno. */
 int worker_pin_self(size_t k);
+int worker_unpin_self(void);
 void worker_pool_join(struct worker_pool *p);
 
 #endif

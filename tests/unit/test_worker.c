@@ -61,6 +61,7 @@ static void test_unpinned_past_the_cpus(void **state)
 struct pin_seen {
 	size_t k;
 	int rc, cpus_allowed, cpu;
+	int unpin_rc, cpus_after_unpin;
 };
 
 static void *pin_and_record(void *arg)
@@ -76,11 +77,13 @@ static void *pin_and_record(void *arg)
 			s->cpu = c;
 			break;
 		}
+	s->unpin_rc = worker_unpin_self();
+	s->cpus_after_unpin = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : -1;
 	return NULL;
 }
 
 /* A worker taking its turn of first opens pins itself: lane k to allowed
- * CPU k, wrapping past the last. */
+ * CPU k, wrapping past the last; after its turn it has its mask back. */
 static void test_pin_self_to_lane_cpu(void **state)
 {
 	(void)state;
@@ -101,6 +104,8 @@ static void test_pin_self_to_lane_cpu(void **state)
 		assert_int_equal(s[i].rc, 0);
 		assert_int_equal(s[i].cpus_allowed, 1);
 		assert_int_equal(s[i].cpu, first);
+		assert_int_equal(s[i].unpin_rc, 0);
+		assert_int_equal(s[i].cpus_after_unpin, n);
 	}
 	/* the caller's own mask is untouched */
 	cpu_set_t after;
