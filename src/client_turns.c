@@ -2,10 +2,10 @@
  * limit runs many more workers than CPUs (51 processes on 2 CPUs at 1M).
  * Connecting all at once, each worker waits its turn for a CPU between its
  * connect() and the epoll_wait that sees the handshake done, so the connect
- * latency measured is the generator's run queue: p99 115-132 ms against
- * 6-10 ms in turns (600k connections into 56 server processes, 2 CPUs, 5
- * paired runs each way; time to all within the host's noise, 12.6-15.6 s
- * against 13.4-14.5 s).
+ * latency measured is the generator's run queue: p99 115-132 ms all at
+ * once, 6-10 ms in turns (600k connections into 56 server processes, 2
+ * CPUs, 5 paired runs each way; time to all within the host's noise:
+ * 12.6-15.6 s all at once, 13.4-14.5 s in turns).
  *
  * Worker i belongs to lane i % lanes and starts once worker i - lanes has
  * started all of its first opens (a chain per lane, as tools/connect_floor.c
