@@ -245,7 +245,7 @@ static const struct opt client_opts[] = {
 	{"connections", 'c', c_conns, "N", "connections to open and hold", "10", NULL},
 	{"connect-rate", 0, c_connect_rate, "RATE", "new connections per second, all workers (default unlimited)", NULL, NULL},
 	{"connect-inflight", 0, c_connect_inflight, "N", "most connects in progress at once", "1000", NULL},
-	{"connect-lanes", 0, c_connect_lanes, "N|cpus", "with more workers than N (a fan-out past the descriptor limit), first connects take turns: N workers at a time, each pinned to its lane's CPU for its turn, the next in a lane starting when the one before has started all of its own, so the connect time is the server's and the kernel's, not the generator's wait for a CPU (0: all at once)", "cpus", NULL},
+	{"connect-lanes", 0, c_connect_lanes, "N|cpus", "with more workers than N (a fan-out past the descriptor limit), first connects take turns: N workers at a time (pinned to their lanes' CPUs for their turns when N is at most the CPUs), the next in a lane starting when the one before has started all of its own, so the connect time is the server's and the kernel's, not the generator's wait for a CPU (0: all at once)", "cpus", NULL},
 	{"connect-timeout", 0, c_connect_timeout, "TIME", "give up on a connect (and its TLS handshake) after this long", "3s", NULL},
 	{"reconnect", 0, c_reconnect, "on|off", "reopen connections that close or fail to connect (failed connects after a per-connection backoff of 50ms doubling to 1s), to hold -c for the whole run; off: let them drop", "on", NULL},
 	{"conn-lifetime", 0, c_conn_lifetime, "A-B", "close each connection after a random lifetime in A-B (once nothing is in flight) and open a new one", NULL, "A-B, e.g. 100ms-200ms"},

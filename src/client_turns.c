@@ -21,6 +21,7 @@
  * shares run straight through with every connect still in flight, so with
  * turns the cap is one count over all workers, in the shared run_ctl. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -31,8 +32,9 @@
 #include "tcpswarm/worker.h"
 #include "client_engine.h"
 
-/* how soon a worker stopped by the shared cap alone looks again: none of
- * its own connects may be in flight to wake it */
+/* how soon a worker with none of its own connects in flight (nothing to
+ * wake it) looks again when the shared cap stops it, or when it cannot
+ * sleep on the futex */
 #define SHARED_CAP_RETRY_NS 1000000ULL
 
 unsigned client_turns_lanes(uint64_t want, unsigned cpus, unsigned nworkers, bool paced)
@@ -82,8 +84,11 @@ bool client_turn_ready(struct cworker *w)
 			/* nothing of ours is open yet: sleep until the hand-on
 			 * (the kernel checks the word is still 0 first) */
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = PUBLISH_EVERY_NS};
-			syscall(SYS_futex, &before->turn_done, FUTEX_WAIT, 0, &ts, NULL, 0);
-			w->r.wake_ns = w->r.now_ns; /* back at once: the phase, then this again */
+			long rc = syscall(SYS_futex, &before->turn_done, FUTEX_WAIT, 0, &ts, NULL, 0);
+			if (rc == 0 || errno == EAGAIN || errno == EINTR || errno == ETIMEDOUT)
+				w->r.wake_ns = w->r.now_ns; /* back at once: the phase, then this again */
+			else /* no futex (a seccomp filter): look again each poll interval */
+				w->r.wake_ns = w->r.now_ns + SHARED_CAP_RETRY_NS;
 			return false;
 		}
 		w->turn &= (uint8_t)~TURN_WAIT;
@@ -118,7 +123,7 @@ bool client_inflight_take(struct cworker *w)
 		unsigned before = atomic_fetch_add_explicit(&w->ctl->connects_inflight, 1, memory_order_relaxed);
 		if (before >= w->cfg->connect_inflight) {
 			atomic_fetch_sub_explicit(&w->ctl->connects_inflight, 1, memory_order_relaxed);
-			if (w->r.now_ns + SHARED_CAP_RETRY_NS < w->r.wake_ns)
+			if (!w->inflight && w->r.now_ns + SHARED_CAP_RETRY_NS < w->r.wake_ns)
 				w->r.wake_ns = w->r.now_ns + SHARED_CAP_RETRY_NS;
 			return false;
 		}

@@ -5,12 +5,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static int allowed_cpus(int *out, int cap)
 {
 	cpu_set_t set;
 	int n = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+	/* the process's (its main thread's) mask: a worker thread may be
+	 * pinned to one CPU already */
+	if (sched_getaffinity(getpid(), sizeof(set), &set) != 0)
 		return 0;
 	for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
 		if (CPU_ISSET(c, &set))
