@@ -244,14 +244,14 @@ static void on_timer(void *ctx, struct tw_node *n)
 
 static void publish(struct cworker *w)
 {
-	pthread_mutex_lock(&w->sh->lock);
+	wshared_lock(w->sh);
 	hist_merge(&w->sh->lat_pending, &w->lat);
 	hist_merge(&w->sh->lat_total, &w->lat);
 	hist_merge(&w->sh->conn_lat_total, &w->conn_lat);
 	if (w->tls)
 		client_tls_publish(w);
 	wshared_add_honest(w->sh, &w->svc, &w->lag, &w->own_lag);
-	pthread_mutex_unlock(&w->sh->lock);
+	wshared_unlock(w->sh);
 	hist_reset(&w->lat);
 	hist_reset(&w->conn_lat);
 	hist_reset(&w->svc);

@@ -84,12 +84,12 @@ static void estimate_dead_intended(const struct run *run, struct run_report *rep
 static void final_histograms(struct wshared *sh, unsigned n, struct run_report *r)
 {
 	for (unsigned i = 0; i < n; i++) {
-		pthread_mutex_lock(&sh[i].lock);
+		wshared_lock(&sh[i]);
 		hist_merge(r->lat, &sh[i].lat_total);
 		hist_merge(r->conn_lat, &sh[i].conn_lat_total);
 		if (r->hs_lat)
 			hist_merge(r->hs_lat, &sh[i].hs_lat_total);
-		pthread_mutex_unlock(&sh[i].lock);
+		wshared_unlock(&sh[i]);
 	}
 }
 

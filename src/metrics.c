@@ -124,9 +124,9 @@ static void answer(struct metrics *m, int fd)
 	totals_collect(m->sh, m->nworkers, &t);
 	hist_reset(&m->lat);
 	for (size_t i = 0; i < m->nworkers; i++) {
-		pthread_mutex_lock(&m->sh[i].lock);
+		wshared_lock(&m->sh[i]);
 		hist_merge(&m->lat, &m->sh[i].lat_total);
-		pthread_mutex_unlock(&m->sh[i].lock);
+		wshared_unlock(&m->sh[i]);
 	}
 	size_t n = metrics_format(m->body, sizeof(m->body), m->role, TCPSWARM_VERSION, &t, &m->lat);
 	if (n >= sizeof(m->body)) {

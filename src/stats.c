@@ -1,5 +1,6 @@
 #include "tcpswarm/stats.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -14,6 +15,10 @@ struct wshared *wshared_alloc(size_t n)
 	pthread_mutexattr_t a;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	/* a worker process killed while it publishes must not leave the lock
+	 * held: the reporter then hung in wshared_take_latency for good (TSan
+	 * run of child_killed, where a publish is slow enough to be hit) */
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	prefault_zeroed(w, n * sizeof(*w)); /* a fresh mapping: all zero */
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_init(&w[i].lock, &a);
@@ -38,6 +43,16 @@ void wshared_free(struct wshared *w, size_t n)
 
 void wshared_prefault(struct wshared *w, size_t n) { prefault_shared(w, n * sizeof(*w)); }
 
+void wshared_lock(struct wshared *w)
+{
+	/* the owner died holding it: its histograms may be half merged, and
+	 * the run already reports a dead worker's figures as partial */
+	if (pthread_mutex_lock(&w->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&w->lock);
+}
+
+void wshared_unlock(struct wshared *w) { pthread_mutex_unlock(&w->lock); }
+
 void totals_collect(struct wshared *w, size_t n, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -48,12 +63,12 @@ void totals_collect(struct wshared *w, size_t n, struct totals *t)
 void wshared_take_latency(struct wshared *w, size_t n, struct hist *into)
 {
 	for (size_t i = 0; i < n; i++) {
-		pthread_mutex_lock(&w[i].lock);
+		wshared_lock(&w[i]);
 		if (w[i].lat_pending.count) {
 			hist_merge(into, &w[i].lat_pending);
 			hist_reset(&w[i].lat_pending);
 		}
-		pthread_mutex_unlock(&w[i].lock);
+		wshared_unlock(&w[i]);
 	}
 }
 
@@ -75,7 +90,7 @@ void wshared_take_honest(struct wshared *w, size_t n, struct hist *svc, struct h
 		struct hist *pending[3] = {&w[i].svc_pending, &w[i].lag_pending, &w[i].own_pending};
 		struct hist *total[3] = {&w[i].svc_total, &w[i].lag_total, &w[i].own_total};
 		struct hist *into[3] = {svc, lag, own};
-		pthread_mutex_lock(&w[i].lock);
+		wshared_lock(&w[i]);
 		for (int k = 0; k < 3; k++) {
 			struct hist *src = totals ? total[k] : pending[k];
 			if (!src->count)
@@ -84,6 +99,6 @@ void wshared_take_honest(struct wshared *w, size_t n, struct hist *svc, struct h
 			if (!totals)
 				hist_reset(src);
 		}
-		pthread_mutex_unlock(&w[i].lock);
+		wshared_unlock(&w[i]);
 	}
 }

@@ -41,6 +41,10 @@ void wshared_free(struct wshared *w, size_t n);
  * only through its first publish): done before the RSS baseline so the
  * per-connection memory figure holds per-connection costs only. */
 void wshared_prefault(struct wshared *w, size_t n);
+/* The slot's lock (robust: a worker process killed while holding it does
+ * not hang the reporter). */
+void wshared_lock(struct wshared *w);
+void wshared_unlock(struct wshared *w);
 
 /* Every worker's counters combined (totals_add), for the reporter. */
 void totals_collect(struct wshared *w, size_t n, struct totals *t);

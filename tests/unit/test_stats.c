@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tcpswarm/prefault.h"
@@ -123,6 +124,30 @@ static void test_take_latency_moves_and_resets(void **state)
 	wshared_free(w, 2);
 }
 
+/* A worker process killed while it holds its slot's lock (inside a
+ * publish) must not hang the reporter: the lock is robust. */
+static void test_lock_of_a_dead_owner_is_taken(void **state)
+{
+	(void)state;
+	struct wshared *w = wshared_alloc(1);
+	assert_non_null(w);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		wshared_lock(&w[0]);
+		_exit(0); /* dies holding it */
+	}
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	alarm(10); /* a hang fails the test instead of holding it */
+	wshared_lock(&w[0]);
+	wshared_unlock(&w[0]);
+	wshared_lock(&w[0]); /* consistent again: an ordinary lock from here */
+	wshared_unlock(&w[0]);
+	alarm(0);
+	wshared_free(w, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_take_latency_moves_and_resets),
 		cmocka_unit_test(test_slots_resident_and_empty),
 		cmocka_unit_test(test_prefault_keeps_contents),
+		cmocka_unit_test(test_lock_of_a_dead_owner_is_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
