@@ -62,20 +62,7 @@ C_SET(connect_rate, units_parse_rate, connect_rate)
 C_SET(connect_inflight, units_parse_count, connect_inflight)
 C_SET(connect_timeout, units_parse_duration, connect_timeout_us)
 
-static int c_connect_lanes(void *cfg, const char *v, char *err, size_t cap)
-{
-	uint64_t *lanes = &((struct client_config *)cfg)->connect_lanes;
-	if (!strcmp(v, "cpus")) {
-		*lanes = CONNECT_LANES_CPUS;
-		return 0;
-	}
-	char e[160];
-	if (units_parse_count(v, lanes, e, sizeof(e)) < 0 || *lanes > 1000000) {
-		snprintf(err, cap, "'%s': expected cpus (one per CPU) or a count of workers up to 1000000, 0 for all at once", v);
-		return -1;
-	}
-	return 0;
-}
+C_SET(connect_lanes, cli_value_lanes, connect_lanes)
 
 /* on|off, fin|rst: a word of two */
 static int two_words(const char *v, const char *no, const char *yes, bool *out, char *err, size_t cap)
@@ -188,20 +175,7 @@ S_SET(processes, cli_value_processes, com.processes)
 S_SET(max_conns, units_parse_count, max_conns)
 S_SET(duration, units_parse_duration, com.duration_us)
 S_SET(accept_pause, units_parse_duration, accept_pause_us)
-static int s_accept_batch(void *cfg, const char *v, char *err, size_t cap)
-{
-	uint64_t *us = &((struct server_config *)cfg)->accept_batch_us;
-	if (!strcmp(v, "auto")) {
-		*us = ACCEPT_BATCH_AUTO;
-		return 0;
-	}
-	char e[200];
-	if (units_parse_duration(v, us, e, sizeof(e)) < 0) {
-		snprintf(err, cap, "%s; or auto", e);
-		return -1;
-	}
-	return 0;
-}
+S_SET(accept_batch, cli_value_accept_batch, accept_batch_us)
 S_SET(json, cli_value_string, com.json_path)
 S_SET(csv, cli_value_string, com.csv_path)
 S_SET(quiet, cli_value_flag, com.quiet)

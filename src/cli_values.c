@@ -145,3 +145,31 @@ int cli_set_hdr_log(void *cfg, const char *v, char *err, size_t cap)
 {
 	return cli_value_string(v, &((struct client_config *)cfg)->com.hdr_log_path, err, cap);
 }
+
+int cli_value_lanes(const char *v, uint64_t *out, char *err, size_t cap)
+{
+	if (!strcmp(v, "cpus")) {
+		*out = CONNECT_LANES_CPUS;
+		return 0;
+	}
+	char e[160];
+	if (units_parse_count(v, out, e, sizeof(e)) < 0 || *out > 1000000) {
+		snprintf(err, cap, "'%s': expected cpus (one per CPU) or a count of workers up to 1000000, 0 for all at once", v);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_value_accept_batch(const char *v, uint64_t *out, char *err, size_t cap)
+{
+	if (!strcmp(v, "auto")) {
+		*out = ACCEPT_BATCH_AUTO;
+		return 0;
+	}
+	char e[200];
+	if (units_parse_duration(v, out, e, sizeof(e)) < 0) {
+		snprintf(err, cap, "%s; or auto", e);
+		return -1;
+	}
+	return 0;
+}

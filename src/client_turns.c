@@ -46,12 +46,17 @@ unsigned client_turns_lanes(uint64_t want, unsigned cpus, unsigned nworkers, boo
 	return (unsigned)lanes;
 }
 
+unsigned client_run_lanes(const struct client_config *cfg, unsigned nworkers)
+{
+	return client_turns_lanes(cfg->connect_lanes, worker_cpu_count(), nworkers,
+				  cfg->connect_rate > 0 || cfg->conn_sched.n > 0);
+}
+
 void client_turns_init(struct cworker *w)
 {
 	const struct client_config *cfg = w->cfg;
 	unsigned cpus = worker_cpu_count();
-	w->lanes = client_turns_lanes(cfg->connect_lanes, cpus, w->nworkers,
-				      cfg->connect_rate > 0 || cfg->conn_sched.n > 0);
+	w->lanes = client_run_lanes(cfg, w->nworkers);
 	w->turn = 0;
 	if (w->lanes && w->id >= w->lanes)
 		w->turn |= TURN_WAIT;

@@ -318,8 +318,7 @@ static void client_config_obj(struct jw *w, const struct run_report *r, const st
 	jw_double(w, "connect_rate", cfg->connect_rate);
 	jw_u64(w, "connect_inflight", cfg->connect_inflight);
 	/* the lanes this run used (0: all workers connected at once) */
-	jw_u64(w, "connect_lanes", client_turns_lanes(cfg->connect_lanes, worker_cpu_count(), r->workers,
-						      cfg->connect_rate > 0 || cfg->conn_sched.n > 0));
+	jw_u64(w, "connect_lanes", client_run_lanes(cfg, r->workers));
 	jw_u64(w, "connect_timeout_us", cfg->connect_timeout_us);
 	jw_bool(w, "reconnect", cfg->reconnect);
 	jw_u64(w, "conn_lifetime_min_us", cfg->life_lo_us);

@@ -41,5 +41,7 @@ size_t client_conn_size(void);
  * (0: none, all connect at once: no more workers than lanes, or opens
  * paced by --connect-rate or --conn-schedule). client_turns.c. */
 unsigned client_turns_lanes(uint64_t want, unsigned cpus, unsigned nworkers, bool paced);
+/* The lanes a run of cfg with nworkers uses on this process's CPUs. */
+unsigned client_run_lanes(const struct client_config *cfg, unsigned nworkers);
 
 #endif
